@@ -1,0 +1,31 @@
+# Two commands matter: `make dev` runs the app, `make test` runs every test suite.
+# Both install what they need first, from the pinned requirements and package-lock.json.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# pyenv and similar shims pick 3.12 from .python-version; plain systems need python3.12 on PATH.
+PYTHON312 := $(shell command -v python3.12 2>/dev/null || command -v python3)
+
+.PHONY: install dev test test-python test-js bench clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
+	@$(PYTHON312) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12) and "Python 3.12 is required (see .python-version)")'
+	$(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+dev: install
+	$(PY) scripts/dev.py
+
+test: install
+	$(PY) -m pytest
+	node --test tests/client/unit/
+
+clean:
+	rm -rf $(VENV) node_modules .vercel public/vendor .pytest_cache test-artifacts

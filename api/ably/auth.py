@@ -1,0 +1,21 @@
+"""GET /api/ably/auth?clientId=NAME: a short-lived Ably TokenRequest for one browser user."""
+
+from flask import request
+
+from chat.config import ably_settings
+from chat.tokens import browser_token_request
+from chat.validation import clean_username
+from chat.web import create_app
+
+app = create_app(__name__)
+
+
+@app.get("/api/ably/auth")
+def ably_token_request():
+    client_id = clean_username(request.args.get("clientId"), field="clientId")
+    settings = ably_settings()
+    response = app.json.response(browser_token_request(settings.key_name, settings.key_secret, client_id))
+    if settings.endpoint:
+        # Tells the browser to connect to this local Ably-compatible service, not Ably's cloud.
+        response.headers["X-Realtime-Endpoint"] = settings.endpoint.url
+    return response

@@ -1,0 +1,68 @@
+"""Ably settings, read once per process from the environment (and `.env`, if present)."""
+
+import functools
+import os
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+
+_KEY_PATTERN = re.compile(r"^(?P<name>[^\s.:]+\.[^\s.:]+):(?P<secret>\S+)$")
+
+
+class ConfigError(Exception):
+    """The deployment is misconfigured. The message names the variable, never its value."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A local Ably-compatible service reached over plain HTTP and WebSocket."""
+
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class AblySettings:
+    key_name: str
+    key_secret: str = field(repr=False)  # keeps the secret out of logs and tracebacks
+    endpoint: Endpoint | None = None  # None means Ably's cloud
+
+    @property
+    def key(self) -> str:
+        return f"{self.key_name}:{self.key_secret}"
+
+
+def parse_key(value: str | None) -> tuple[str, str]:
+    if not value or not value.strip():
+        raise ConfigError("ABLY_API_KEY is not set")
+    match = _KEY_PATTERN.match(value.strip())
+    if not match:
+        raise ConfigError("ABLY_API_KEY is malformed: expected the form appId.keyId:secret")
+    return match["name"], match["secret"]
+
+
+def parse_endpoint(value: str | None) -> Endpoint | None:
+    if not value or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "http" or not parts.hostname or port is None or parts.path not in ("", "/"):
+        raise ConfigError("ABLY_ENDPOINT is malformed: expected http://host:port")
+    return Endpoint(parts.hostname, port)
+
+
+@functools.cache
+def ably_settings() -> AblySettings:
+    """The settings, validated on first use so that a bad value fails the request, not the import."""
+    load_dotenv()  # never overrides variables that are already set
+    key_name, key_secret = parse_key(os.environ.get("ABLY_API_KEY"))
+    return AblySettings(key_name, key_secret, parse_endpoint(os.environ.get("ABLY_ENDPOINT")))

@@ -1,0 +1,66 @@
+"""Run the whole app as `make dev` does (emulator + real `vercel dev --local`) on free ports."""
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 240  # the first run builds both functions with uv
+
+
+@dataclass
+class RunningApp:
+    url: str
+    emulator_url: str
+    log: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app():
+    env = {**os.environ, "ABLY_API_KEY": "", "ABLY_ENDPOINT": "", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "scripts/dev.py", "--port", str(free_port()), "--emulator-port", "0"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    log: list[str] = []
+    ready = threading.Event()
+    urls: dict[str, str] = {}
+
+    def read_output():
+        for line in process.stdout:
+            log.append(line)
+            if match := re.search(r"\[emulator\].*ready on (http://\S+)", line):
+                urls["emulator"] = match[1]
+            if match := re.search(r"Chat ready at (http://\S+)", line):
+                urls["app"] = match[1]
+                ready.set()
+        ready.set()  # the process ended: stop waiting
+
+    reader = threading.Thread(target=read_output, daemon=True)
+    reader.start()
+    try:
+        if not ready.wait(START_TIMEOUT) or "app" not in urls:
+            raise RuntimeError("the app did not start:\n" + "".join(log[-60:]))
+        yield RunningApp(urls["app"], urls["emulator"], log)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        reader.join(timeout=5)
