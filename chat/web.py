@@ -7,6 +7,7 @@ from flask import Flask, Request, Response, jsonify
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from chat.config import ConfigError
+from chat.ratelimit import RateLimiter
 from chat.validation import InvalidField
 
 MAX_BODY_BYTES = 16 * 1024
@@ -19,6 +20,23 @@ class BadRequest(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__(f"too many requests; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address. Vercel's edge sets these headers itself, so they cannot be forged there."""
+    forwarded = request.headers.get("X-Real-IP") or request.headers.get("X-Forwarded-For", "")
+    return forwarded.split(",")[0].strip() or request.remote_addr or "unknown"
+
+
+def enforce(limiter: RateLimiter, key: str) -> None:
+    if retry_after := limiter.retry_after(key):
+        raise RateLimited(retry_after)
 
 
 def error_response(status: int, message: str, field: str | None = None, headers: dict | None = None) -> Response:
@@ -58,6 +76,10 @@ def create_app(import_name: str) -> Flask:
     @app.errorhandler(BadRequest)
     def bad_request(error: BadRequest):
         return error_response(error.status, error.message)
+
+    @app.errorhandler(RateLimited)
+    def rate_limited(error: RateLimited):
+        return error_response(429, str(error), headers={"Retry-After": str(error.retry_after)})
 
     @app.errorhandler(ConfigError)
     def misconfigured(error: ConfigError):

@@ -9,3 +9,12 @@ def closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_app():
+    """The whole app as `make dev` serves it; started once, as it takes a while."""
+    from tests.support.app import running_app
+
+    with running_app() as app:
+        yield app

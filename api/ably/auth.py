@@ -3,15 +3,19 @@
 from flask import request
 
 from chat.config import ably_settings
+from chat.ratelimit import Rate, RateLimiter
 from chat.tokens import browser_token_request
 from chat.validation import clean_username
-from chat.web import create_app
+from chat.web import client_ip, create_app, enforce
 
 app = create_app(__name__)
+# Browsers ask once per connection and then hourly; the burst leaves room for a shared office IP.
+per_ip = RateLimiter(Rate(burst=60, per_second=1))
 
 
 @app.get("/api/ably/auth")
 def ably_token_request():
+    enforce(per_ip, client_ip(request))
     client_id = clean_username(request.args.get("clientId"), field="clientId")
     settings = ably_settings()
     response = app.json.response(browser_token_request(settings.key_name, settings.key_secret, client_id))
