@@ -21,7 +21,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 dev: install
-	$(PY) scripts/dev.py
+	$(PY) -m scripts.dev
 
 test: install
 	$(PY) -m pytest

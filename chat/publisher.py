@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timezone
 
 import httpx
-from ably import AblyException
+from ably.sync.util.exceptions import AblyException
 from ably.sync.rest.rest import AblyRestSync
 from ably.sync.types.message import Message
 

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -78,17 +79,33 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 180
     raise SystemExit(f"vercel dev did not answer on {url} within {timeout:.0f} s")
 
 
+def build_functions(app_url: str) -> None:
+    """`vercel dev` builds each function on its first request; do that now, not on the user's first click."""
+    for path in ("/api/ably/auth", "/api/sendMessage"):  # harmless requests: a 400 and a 405
+        try:
+            urllib.request.urlopen(app_url + path, timeout=120).close()
+        except urllib.error.HTTPError:
+            pass
+
+
 def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
+    """End a child and its whole process group: vercel dev leaves Python workers behind otherwise."""
+    if process is None:
         return
+    group = process.pid  # each child leads its own session, hence its own group
     try:
-        os.killpg(process.pid, signal.SIGTERM)  # vercel dev spawns node and python workers
+        os.killpg(group, signal.SIGTERM)
+        os.killpg(group, signal.SIGCONT)  # vercel dev freezes idle workers; frozen ones must wake to exit
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        pass
+    except ProcessLookupError:
+        return
+    try:
+        os.killpg(group, signal.SIGKILL)  # whatever is left of the group
     except ProcessLookupError:
         pass
+    process.wait()
 
 
 def main() -> int:
@@ -114,6 +131,7 @@ def main() -> int:
         vercel = start_vercel_dev(args.port, config)
         app_url = f"http://127.0.0.1:{args.port}"
         wait_until_serving(app_url + "/", vercel)
+        build_functions(app_url)
         print(f"\nChat ready at {app_url} (realtime: {where}). Ctrl-C stops everything.", flush=True)
         while True:
             for name, process in (("vercel dev", vercel), ("the Ably emulator", emulator)):
@@ -124,6 +142,9 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        # A second Ctrl-C or SIGTERM must not cut the clean-up short and leave servers behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop(vercel)
         stop(emulator)
         if config:

@@ -3,13 +3,15 @@
 import uuid
 
 import httpx
+
+http = httpx.Client(timeout=30)
 from ably.sync.rest.rest import AblyRestSync
 
 from emulator import DEFAULT_KEY
 
 
 def test_static_pages_carry_the_security_headers(live_app):
-    response = httpx.get(live_app.url + "/")
+    response = http.get(live_app.url + "/")
     assert response.status_code == 200
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "wss://*.ably.io" in csp and "frame-ancestors 'none'" in csp
@@ -18,7 +20,7 @@ def test_static_pages_carry_the_security_headers(live_app):
 
 
 def test_auth_names_the_local_emulator(live_app):
-    response = httpx.get(live_app.url + "/api/ably/auth", params={"clientId": "Ana"})
+    response = http.get(live_app.url + "/api/ably/auth", params={"clientId": "Ana"})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Realtime-Endpoint"] == live_app.emulator_url
@@ -28,7 +30,7 @@ def test_auth_names_the_local_emulator(live_app):
 
 def test_send_message_publishes_to_the_emulator(live_app):
     message_id = str(uuid.uuid4())
-    response = httpx.post(live_app.url + "/api/sendMessage",
+    response = http.post(live_app.url + "/api/sendMessage",
                           json={"username": "Ana", "message": "through vercel dev", "id": message_id})
     assert response.status_code == 200, response.text
     assert response.headers["Cache-Control"] == "no-store"
@@ -39,9 +41,9 @@ def test_send_message_publishes_to_the_emulator(live_app):
 
 
 def test_errors_are_json_without_stack_traces(live_app):
-    bad = httpx.post(live_app.url + "/api/sendMessage", content="{oops", headers={"Content-Type": "application/json"})
+    bad = http.post(live_app.url + "/api/sendMessage", content="{oops", headers={"Content-Type": "application/json"})
     assert bad.status_code == 400 and bad.json()["error"]["message"]
     assert "Traceback" not in bad.text
-    wrong_method = httpx.get(live_app.url + "/api/sendMessage")
+    wrong_method = http.get(live_app.url + "/api/sendMessage")
     assert wrong_method.status_code == 405 and wrong_method.headers["Allow"] == "POST"
-    assert httpx.get(live_app.url + "/api/doesNotExist").status_code == 404
+    assert http.get(live_app.url + "/api/doesNotExist").status_code == 404

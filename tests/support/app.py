@@ -32,7 +32,7 @@ def free_port() -> int:
 def running_app():
     env = {**os.environ, "ABLY_API_KEY": "", "ABLY_ENDPOINT": "", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "scripts/dev.py", "--port", str(free_port()), "--emulator-port", "0"],
+        [sys.executable, "-m", "scripts.dev", "--port", str(free_port()), "--emulator-port", "0"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     log: list[str] = []
