@@ -27,5 +27,8 @@ test: install
 	$(PY) -m pytest
 	node --test tests/client/unit/
 
+bench: install
+	$(PY) -m bench
+
 clean:
 	rm -rf $(VENV) node_modules .vercel public/vendor .pytest_cache test-artifacts
