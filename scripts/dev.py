@@ -37,9 +37,9 @@ def forward_output(stream) -> None:
         print(f"[emulator] {line}", end="", flush=True)
 
 
-def start_emulator(port: int) -> tuple[subprocess.Popen, str]:
+def start_emulator(port: int, key: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port), "--key", key],
         cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
     for line in process.stdout:
         print(f"[emulator] {line}", end="", flush=True)
@@ -112,6 +112,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)))
     parser.add_argument("--emulator-port", type=int, default=int(os.environ.get("EMULATOR_PORT", 8081)))
+    parser.add_argument("--emulator-key", help="the emulator's API key (default: its well-known dev key)")
     args = parser.parse_args()
 
     # Ctrl-C and SIGTERM both end up in the finally block below.
@@ -124,8 +125,9 @@ def main() -> int:
                 else "Ably's cloud"
         else:
             from emulator import DEFAULT_KEY
-            emulator, emulator_url = start_emulator(args.emulator_port)
-            ably = {"ABLY_API_KEY": DEFAULT_KEY, "ABLY_ENDPOINT": emulator_url}
+            key = args.emulator_key or DEFAULT_KEY
+            emulator, emulator_url = start_emulator(args.emulator_port, key)
+            ably = {"ABLY_API_KEY": key, "ABLY_ENDPOINT": emulator_url}
             where = f"the local Ably emulator at {emulator_url} (no ABLY_API_KEY configured)"
         config = write_dev_config(ably)
         vercel = start_vercel_dev(args.port, config)

@@ -18,3 +18,6 @@ def live_app():
 
     with running_app() as app:
         yield app
+    secret = app.key.split(":")[1]
+    leaks = [line for line in app.log if secret in line]
+    assert not leaks, f"the API key's secret was printed by the dev server or emulator: {leaks[:3]}"

@@ -3,6 +3,7 @@
 import contextlib
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,7 +20,8 @@ START_TIMEOUT = 240  # the first run builds both functions with uv
 class RunningApp:
     url: str
     emulator_url: str
-    log: list[str] = field(default_factory=list)
+    key: str  # the emulator's key, as the functions use it
+    log: list[str] = field(default_factory=list)  # everything the dev server and emulator printed
 
 
 def free_port() -> int:
@@ -29,10 +31,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app():
+def running_app(key: str | None = None):
+    """Yield the running app. A fresh random key by default, so that a test can look for leaks of it."""
+    key = key or f"local.dev:{secrets.token_urlsafe(24)}"
     env = {**os.environ, "ABLY_API_KEY": "", "ABLY_ENDPOINT": "", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "scripts.dev", "--port", str(free_port()), "--emulator-port", "0"],
+        [sys.executable, "-m", "scripts.dev", "--port", str(free_port()), "--emulator-port", "0", "--emulator-key", key],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     log: list[str] = []
@@ -54,7 +58,7 @@ def running_app():
     try:
         if not ready.wait(START_TIMEOUT) or "app" not in urls:
             raise RuntimeError("the app did not start:\n" + "".join(log[-60:]))
-        yield RunningApp(urls["app"], urls["emulator"], log)
+        yield RunningApp(urls["app"], urls["emulator"], key, log)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
