@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # pyenv and similar shims pick 3.12 from .python-version; plain systems need python3.12 on PATH.
 PYTHON312 := $(shell command -v python3.12 2>/dev/null || command -v python3)
 
-.PHONY: install dev test test-python test-js bench clean
+.PHONY: install dev test bench soak clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -29,6 +29,11 @@ test: install
 
 bench: install
 	$(PY) -m bench
+
+# The reliability and fuzz suites at a size too slow for every test run.
+soak: install
+	CHURN_SUBSCRIBERS=100 CHURN_MESSAGES=2000 CHURN_CUT_EVERY_MS=30 FUZZ_EXAMPLES=5000 \
+		$(PY) -m pytest -s tests/reliability tests/functions/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) node_modules .vercel public/vendor .pytest_cache test-artifacts

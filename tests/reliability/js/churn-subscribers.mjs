@@ -1,0 +1,97 @@
+// N ably-js subscribers on `chat`, each behind a TCP proxy that cuts connections at random.
+// Driven by tests/reliability/test_churn.py over stdio: prints {"ready":true} once every subscriber
+// is attached, then reads one line, the JSON list of message ids that /api/sendMessage accepted,
+// waits until every subscriber has them (or gives up), and prints a JSON summary.
+import net from 'node:net';
+import readline from 'node:readline';
+import { once } from 'node:events';
+import Ably from 'ably';
+
+const realtime = new URL(process.env.ABLY_EMULATOR_URL);
+const subscriberCount = Number(process.env.CHURN_SUBSCRIBERS ?? 20);
+const cutEveryMs = Number(process.env.CHURN_CUT_EVERY_MS ?? 100);
+const settleTimeoutMs = Number(process.env.CHURN_SETTLE_TIMEOUT_MS ?? 30000);
+
+// One proxy for all subscribers: every accepted socket pair is one client's transport.
+const pairs = new Set();
+const proxy = net.createServer((inbound) => {
+  const outbound = net.connect(Number(realtime.port), realtime.hostname);
+  const pair = { inbound, outbound };
+  pairs.add(pair);
+  for (const socket of [inbound, outbound]) {
+    socket.on('error', () => {});
+    socket.on('close', () => { pairs.delete(pair); inbound.destroy(); outbound.destroy(); });
+  }
+  inbound.pipe(outbound).pipe(inbound);
+});
+proxy.listen(0, '127.0.0.1');
+await once(proxy, 'listening');
+
+function subscribe(index) {
+  const client = new Ably.Realtime({
+    key: process.env.ABLY_EMULATOR_KEY,
+    clientId: `subscriber-${index}`,
+    endpoint: '127.0.0.1',
+    port: proxy.address().port,
+    tls: false,
+    useBinaryProtocol: index % 2 === 0, // half msgpack, half JSON
+    disableConnectivityCheck: true,
+    logLevel: 0,
+  });
+  const state = { client, live: [], recovered: [], seen: new Map(), discontinuities: 0 };
+  const channel = client.channels.get('chat');
+  const record = (id, list) => {
+    state.seen.set(id, (state.seen.get(id) ?? 0) + 1);
+    list.push(id);
+  };
+  channel.subscribe('message', (message) => record(message.id, state.live));
+  // Continuity lost (the resume window passed): fill the gap from history, skipping what we have.
+  const backfill = async (change) => {
+    if (change.resumed || !state.attachedOnce) return;
+    state.discontinuities += 1;
+    const page = await channel.history({ limit: 1000 });
+    for (const message of page.items.reverse()) {
+      if (!state.seen.has(message.id)) record(message.id, state.recovered);
+    }
+  };
+  channel.on('attached', backfill);
+  channel.on('update', backfill);
+  state.ready = channel.attach().then(() => { state.attachedOnce = true; });
+  return state;
+}
+
+const subscribers = Array.from({ length: subscriberCount }, (_, index) => subscribe(index));
+await Promise.all(subscribers.map((s) => s.ready));
+
+let cuts = 0;
+const cutter = setInterval(() => {
+  const all = [...pairs];
+  if (all.length === 0) return;
+  const victim = all[Math.floor(Math.random() * all.length)];
+  victim.inbound.destroy(); // both ends close: the client sees its transport die mid-stream
+  cuts += 1;
+}, cutEveryMs);
+
+console.log(JSON.stringify({ ready: true }));
+const lines = readline.createInterface({ input: process.stdin });
+const [accepted] = await once(lines, 'line');
+const acceptedIds = JSON.parse(accepted);
+clearInterval(cutter);
+
+const hasAll = (s) => acceptedIds.every((id) => s.seen.has(id));
+const deadline = Date.now() + settleTimeoutMs;
+while (!subscribers.every(hasAll) && Date.now() < deadline) {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+const summary = subscribers.map((s) => ({
+  live: s.live,
+  recovered: s.recovered,
+  missing: acceptedIds.filter((id) => !s.seen.has(id)),
+  duplicated: [...s.seen].filter(([, count]) => count > 1).map(([id]) => id),
+  discontinuities: s.discontinuities,
+}));
+console.log(JSON.stringify({ cuts, subscribers: summary }));
+subscribers.forEach((s) => s.client.close());
+proxy.close();
+setTimeout(() => process.exit(0), 200);
