@@ -1,0 +1,77 @@
+"""`python -m emulator`: run the Ably emulator until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from . import DEFAULT_KEY
+from .apps import Retention
+from .auth import parse_key_str
+from .realtime import Settings
+from .server import Options, serve
+
+
+def parse_args(argv=None) -> Options:
+    p = argparse.ArgumentParser(prog="python -m emulator", description="Local Ably-compatible emulator")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
+    p.add_argument("--port", type=int, default=8081, help="port for REST and WebSocket; 0 picks a free one")
+    p.add_argument("--key", default=DEFAULT_KEY,
+                   help="the default app's key, appId.keyId:secret (default: the dev key %(default)s)")
+    p.add_argument("--presence-leave-delay", type=float, default=15.0, metavar="SECONDS",
+                   help="how long members of an abruptly dropped connection stay present")
+    p.add_argument("--connection-state-ttl", type=float, default=120.0, metavar="SECONDS",
+                   help="how long a dropped connection can be resumed")
+    p.add_argument("--heartbeat-interval", type=float, default=15.0, metavar="SECONDS",
+                   help="maxIdleInterval: a HEARTBEAT is sent after this much silence")
+    p.add_argument("--history-ttl", type=float, default=120.0, metavar="SECONDS",
+                   help="message retention for ordinary channels")
+    p.add_argument("--persisted-history-ttl", type=float, default=86400.0, metavar="SECONDS",
+                   help="message retention for channels in namespaces marked persisted")
+    p.add_argument("--token-timestamp-window", type=float, default=120.0, metavar="SECONDS",
+                   help="how far a TokenRequest timestamp may be from the emulator's clock")
+    p.add_argument("--history-file", metavar="PATH",
+                   help="keep channel history in this SQLite file so it survives restarts (default: memory only)")
+    p.add_argument("--verbose", action="store_true", help="log debug information to stderr")
+    args = p.parse_args(argv)
+    try:
+        parse_key_str(args.key)
+    except ValueError as e:
+        p.error(f"--key: {e}")
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    ms = lambda seconds: int(seconds * 1000)  # noqa: E731
+    return Options(
+        host=args.host,
+        port=args.port,
+        key=args.key,
+        settings=Settings(
+            presence_leave_delay_ms=ms(args.presence_leave_delay),
+            connection_state_ttl_ms=ms(args.connection_state_ttl),
+            max_idle_interval_ms=ms(args.heartbeat_interval),
+        ),
+        retention=Retention(ms(args.history_ttl), ms(args.persisted_history_ttl)),
+        timestamp_window_ms=ms(args.token_timestamp_window),
+        history_file=args.history_file,
+    )
+
+
+async def main(options: Options) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    def ready(emulator, host, port):
+        key = emulator.default_key
+        authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # IPv6 literals need brackets
+        print(f"Ably emulator ready on http://{authority} (app {key.app_id}, key {key.name})", flush=True)
+
+    await serve(options, stop, ready)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))

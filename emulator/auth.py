@@ -1,0 +1,263 @@
+"""Keys, capabilities, TokenRequest verification and tokens (no I/O)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from .errors import AblyError, bad_request, unauthorized
+
+ALL_OPERATIONS = (
+    "publish", "subscribe", "presence", "history", "stats", "channel-metadata",
+    "push-subscribe", "push-admin", "object-subscribe", "object-publish",
+    "annotation-publish", "annotation-subscribe", "privileged-headers",
+)
+DEFAULT_TTL_MS = 60 * 60 * 1000
+MAX_TTL_MS = 24 * 60 * 60 * 1000
+MAX_NONCES = 100_000
+MAX_TOKENS = 100_000
+
+
+# ---------------------------------------------------------------- capability
+
+def parse_capability(text) -> dict[str, list[str]]:
+    """Parse a capability JSON string (or object) into {resource: [ops]}."""
+    if isinstance(text, dict):
+        cap = text
+    else:
+        try:
+            cap = json.loads(text)
+        except (TypeError, ValueError):
+            raise bad_request("Invalid capability: not JSON", 40003) from None
+    if not isinstance(cap, dict) or not cap:
+        raise bad_request("Invalid capability: expected a non-empty object", 40003)
+    for resource, ops in cap.items():
+        if not isinstance(ops, list) or not all(isinstance(o, str) for o in ops):
+            raise bad_request(f"Invalid capability for resource '{resource}'", 40003)
+    return {r: list(ops) for r, ops in cap.items()}
+
+
+def resource_covers(resource: str, channel: str) -> bool:
+    """`*` matches every channel and `ns:*` every channel of namespace `ns`."""
+    if resource in ("*", "[*]*"):  # `[*]*` also covers qualified names such as [meta]…
+        return True
+    if resource.endswith("*"):
+        return channel.startswith(resource[:-1])
+    return resource == channel
+
+
+def operations_for(cap: dict[str, list[str]], channel: str) -> set[str]:
+    ops: set[str] = set()
+    for resource, allowed in cap.items():
+        if resource_covers(resource, channel):
+            ops.update(ALL_OPERATIONS if "*" in allowed else allowed)
+    return ops
+
+
+def _intersect_ops(a: list[str], b: list[str]) -> list[str]:
+    if "*" in a and "*" in b:
+        return ["*"]
+    if "*" in a:
+        return sorted(set(b))
+    if "*" in b:
+        return sorted(set(a))
+    return sorted(set(a) & set(b))
+
+
+def intersect_capability(requested: dict, key_cap: dict) -> dict[str, list[str]]:
+    """The part of `requested` that `key_cap` allows; empty means denied."""
+    result: dict[str, set[str]] = {}
+    for req_res, req_ops in requested.items():
+        for key_res, key_ops in key_cap.items():
+            if resource_covers(key_res, req_res):
+                target = req_res
+            elif resource_covers(req_res, key_res):
+                target = key_res
+            else:
+                continue
+            ops = _intersect_ops(req_ops, key_ops)
+            if ops:
+                result.setdefault(target, set()).update(ops)
+    return {r: (["*"] if "*" in ops else sorted(ops)) for r, ops in result.items()}
+
+
+def capability_string(cap: dict[str, list[str]]) -> str:
+    return json.dumps(cap, separators=(",", ":"), sort_keys=True)
+
+
+# ---------------------------------------------------------------- keys and tokens
+
+@dataclass
+class Key:
+    app_id: str
+    key_id: str
+    secret: str
+    capability: dict[str, list[str]]
+
+    @property
+    def name(self) -> str:
+        return f"{self.app_id}.{self.key_id}"
+
+    @property
+    def key_str(self) -> str:
+        return f"{self.name}:{self.secret}"
+
+
+def parse_key_str(key_str: str) -> tuple[str, str, str]:
+    """Split `appId.keyId:secret`; raises ValueError when the shape is wrong."""
+    name, sep, secret = key_str.partition(":")
+    app_id, dot, key_id = name.partition(".")
+    if not (sep and dot and app_id and key_id and secret):
+        raise ValueError("not an Ably key: expected appId.keyId:secret")
+    return app_id, key_id, secret
+
+
+@dataclass
+class Token:
+    token: str
+    key_name: str
+    issued: int
+    expires: int
+    capability: dict[str, list[str]]
+    client_id: str | None
+
+    def details(self) -> dict:
+        return {
+            "token": self.token,
+            "keyName": self.key_name,
+            "issued": self.issued,
+            "expires": self.expires,
+            "capability": capability_string(self.capability),
+            "clientId": self.client_id,
+        }
+
+
+@dataclass
+class Credentials:
+    """Who is calling: a key (privileged) or a token."""
+    key: Key
+    capability: dict[str, list[str]]
+    client_id: str | None
+    token: Token | None = None
+
+    @property
+    def is_key(self) -> bool:
+        return self.token is None
+
+
+def signing_text(req: dict) -> str:
+    """The six fields, each followed by a newline; null or absent become ''."""
+    def field(name):
+        value = req.get(name)
+        return "" if value is None else str(value)
+    return "".join(field(n) + "\n" for n in ("keyName", "ttl", "capability", "clientId", "timestamp", "nonce"))
+
+
+def sign(secret: str, req: dict) -> str:
+    digest = hmac.new(secret.encode(), signing_text(req).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def _as_int(value, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise bad_request(f"Invalid {name}", 40003) from None
+
+
+class TokenAuthority:
+    """Issues and checks tokens; remembers nonces to refuse replays."""
+
+    def __init__(self, clock, timestamp_window_ms: int = 2 * 60 * 1000):
+        self._clock = clock
+        self._window = timestamp_window_ms
+        self._nonces: OrderedDict[tuple, int] = OrderedDict()
+        self._tokens: OrderedDict[str, Token] = OrderedDict()
+
+    def request_token(self, key: Key, req: dict, basic_auth: Key | None) -> Token:
+        if not isinstance(req, dict):
+            raise bad_request("Token request must be an object")
+        if req.get("keyName") not in (None, key.name):
+            raise unauthorized("keyName does not match the request path", 40101)
+        now = self._clock()
+        mac = req.get("mac")
+        if mac is None:
+            if basic_auth is None or basic_auth.name != key.name:
+                raise unauthorized("Unsigned token request requires basic auth with the key", 40101)
+        else:
+            if not isinstance(mac, str) or not hmac.compare_digest(mac, sign(key.secret, req)):
+                raise unauthorized("Invalid mac: token request signature does not match", 40101)
+            timestamp = _as_int(req.get("timestamp"), "timestamp")
+            if timestamp is None or abs(now - timestamp) > self._window:
+                raise unauthorized("Timestamp not current", 40104)
+            nonce = req.get("nonce")
+            if not isinstance(nonce, str) or len(nonce) < 16:
+                raise bad_request("Invalid nonce: at least 16 characters required", 40003)
+            self._remember_nonce((key.name, nonce, timestamp), now)
+        ttl = _as_int(req.get("ttl"), "ttl")
+        ttl = DEFAULT_TTL_MS if ttl is None else ttl
+        if ttl <= 0 or ttl > MAX_TTL_MS:
+            raise bad_request(f"Invalid ttl {ttl}: must be between 1 and {MAX_TTL_MS} ms", 40003)
+        capability = key.capability
+        if req.get("capability") not in (None, ""):
+            capability = intersect_capability(parse_capability(req["capability"]), key.capability)
+            if not capability:
+                raise AblyError(40160, 401, "Requested capability is not permitted by the key")
+        client_id = req.get("clientId")
+        if client_id is not None and (not isinstance(client_id, str) or not client_id):
+            raise bad_request("Invalid clientId", 40012)
+        token = Token(
+            token=secrets.token_urlsafe(24),
+            key_name=key.name,
+            issued=now,
+            expires=now + ttl,
+            capability=capability,
+            client_id=client_id,
+        )
+        self._tokens[token.token] = token
+        self._prune_tokens(now)
+        return token
+
+    def check_token(self, token_str: str) -> Token:
+        token = self._tokens.get(token_str)
+        if token is None:
+            raise AblyError(40143, 401, "Token not recognised")
+        if token.expires <= self._clock():
+            raise AblyError(40142, 401, "Token expired")
+        return token
+
+    def lookup(self, token_str: str) -> Token | None:
+        return self._tokens.get(token_str)
+
+    def forget_key(self, key_name: str) -> None:
+        for t in [t for t in self._tokens.values() if t.key_name == key_name]:
+            del self._tokens[t.token]
+
+    def _remember_nonce(self, entry: tuple, now: int) -> None:
+        while self._nonces:
+            oldest, seen = next(iter(self._nonces.items()))
+            if now - seen > 2 * self._window or len(self._nonces) > MAX_NONCES:
+                self._nonces.popitem(last=False)
+            else:
+                break
+        if entry in self._nonces:
+            raise unauthorized("Nonce value replayed", 40105)
+        self._nonces[entry] = now
+
+    def _prune_tokens(self, now: int) -> None:
+        # Expired tokens are kept a while so clients get "expired" (and renew)
+        # rather than "not recognised"; the cap bounds memory either way.
+        grace = 60 * 60 * 1000
+        while self._tokens:
+            oldest = next(iter(self._tokens.values()))
+            if len(self._tokens) > MAX_TOKENS or oldest.expires + grace < now:
+                self._tokens.popitem(last=False)
+            else:
+                break

@@ -1,0 +1,289 @@
+"""Channels: a serial-numbered event log (messages and presence), idempotency,
+the presence member set and history queries. Pure domain code, no I/O."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from .errors import bad_request, too_large
+from .protocol import PresenceAction
+
+MAX_MESSAGE_SIZE = 64 * 1024
+MAX_LOG_ENTRIES = 10_000  # per channel, whatever the retention says
+MAX_IDEMPOTENT_IDS = 10_000  # per channel
+MESSAGE_FIELDS = ("id", "name", "data", "encoding", "clientId", "extras")
+PRESENCE_FIELDS = ("id", "clientId", "data", "encoding", "extras")
+
+
+def message_size(item: dict) -> int:
+    """Size as Ably counts it: name + clientId + data + extras."""
+    size = 0
+    for name in ("name", "clientId"):
+        if isinstance(item.get(name), str):
+            size += len(item[name].encode())
+    data = item.get("data")
+    if isinstance(data, (bytes, bytearray)):
+        size += len(data)
+    elif isinstance(data, str):
+        size += len(data.encode())
+    if item.get("extras") is not None:
+        size += len(json.dumps(item["extras"]).encode())
+    return size
+
+
+def check_size(items: list[dict], limit: int = MAX_MESSAGE_SIZE) -> None:
+    total = sum(message_size(i) for i in items)
+    if total > limit:
+        raise too_large(total, limit)
+
+
+def clean_payload(item: dict, fields: tuple[str, ...]) -> dict:
+    """Keep the fields the server stores; JSON objects become `json`-encoded strings."""
+    out = {k: item[k] for k in fields if item.get(k) is not None}
+    data = out.get("data")
+    if isinstance(data, (dict, list)):
+        try:
+            out["data"] = json.dumps(data, separators=(",", ":"))
+        except (TypeError, ValueError):
+            raise bad_request("Invalid message data: not representable as JSON", 40013) from None
+        out["encoding"] = f"{out['encoding']}/json" if out.get("encoding") else "json"
+    elif data is not None and not isinstance(data, (str, bytes, bytearray)):
+        raise bad_request("Invalid message data: expected a string, binary or JSON object", 40013)
+    for name in ("id", "name", "clientId", "encoding"):
+        if name in out and not isinstance(out[name], str):
+            raise bad_request(f"Invalid message field '{name}'", 40013)
+    if "extras" in out and not _is_json_object(out["extras"]):
+        raise bad_request("Invalid message extras: expected a JSON object", 40013)
+    return out
+
+
+def _is_json_object(value) -> bool:
+    # It must survive being sent to a JSON client (msgpack allows e.g. binary map keys).
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, dict)
+
+
+def is_ephemeral(item: dict) -> bool:
+    extras = item.get("extras")
+    return isinstance(extras, dict) and extras.get("ephemeral") is True
+
+
+@dataclass
+class Event:
+    """One channel event (a publish or a presence change): what fan-out, replay and history read."""
+    seq: int
+    timestamp: int
+    kind: str  # "message" | "presence"
+    items: list[dict]
+    connection_id: str | None
+
+
+@dataclass
+class Member:
+    client_id: str
+    connection_id: str
+    item: dict  # the latest PRESENT state, with original id and timestamp
+
+
+@dataclass
+class Channel:
+    name: str
+    epoch: str
+    retention_ms: int
+    seq: int = 0
+    log: deque = field(default_factory=deque)
+    ids: OrderedDict = field(default_factory=OrderedDict)  # message id -> serial
+    members: dict = field(default_factory=dict)  # (clientId, connectionId) -> Member
+    journal: object = None  # optional callable(channel, event), e.g. the SQLite history store
+
+    # -------------------------------------------------- serials
+
+    def serial(self, seq: int | None = None) -> str:
+        return f"{self.epoch}-{self.seq if seq is None else seq:08d}"
+
+    def parse_serial(self, serial) -> int | None:
+        """The seq of one of our serials, or None if it is not ours (e.g. an old run)."""
+        if not isinstance(serial, str):
+            return None
+        epoch, _, seq = serial.rpartition("-")
+        if epoch != self.epoch or not seq.isdigit():
+            return None
+        return int(seq)
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    # -------------------------------------------------- log
+
+    def append(self, kind: str, items: list[dict], now: int, connection_id: str | None) -> Event:
+        event = Event(self.next_seq(), now, kind, items, connection_id)
+        if kind == "message":
+            for position, item in enumerate(items):
+                item["serial"] = f"{self.serial(event.seq)}:{position:04d}"
+                self.remember_id(item.get("id"), item["serial"])
+        self.log.append(event)
+        self.prune(now)
+        if self.journal is not None:
+            self.journal(self, event)
+        return event
+
+    def restore(self, seq: int, events: list[Event], now: int) -> None:
+        """Reload a journalled log (serials and idempotency ids continue where they were)."""
+        self.seq = seq
+        self.log.extend(events)
+        for event in events:
+            for item in event.items if event.kind == "message" else ():
+                self.remember_id(item.get("id"), item.get("serial"))
+        self.prune(now)
+
+    def prune(self, now: int) -> None:
+        while self.log and (len(self.log) > MAX_LOG_ENTRIES or now - self.log[0].timestamp > self.retention_ms):
+            self.log.popleft()
+        while self.ids and len(self.ids) > MAX_IDEMPOTENT_IDS:
+            self.ids.popitem(last=False)
+
+    def events_after(self, seq: int) -> list[Event] | None:
+        """Events after `seq`, or None if some of them were already pruned."""
+        if seq > self.seq:
+            return None
+        oldest = self.log[0].seq if self.log else self.seq + 1
+        if seq + 1 < oldest:
+            return None
+        return [e for e in self.log if e.seq > seq]
+
+    def is_idle(self) -> bool:
+        return not self.log and not self.members
+
+    # -------------------------------------------------- idempotency
+
+    def seen_id(self, message_id: str | None) -> str | None:
+        return self.ids.get(message_id) if message_id else None
+
+    def remember_id(self, message_id: str | None, serial: str) -> None:
+        if message_id:
+            self.ids[message_id] = serial
+
+    # -------------------------------------------------- presence
+
+    def apply_presence(self, item: dict) -> dict | None:
+        """Update the member set; returns the item to broadcast, or None for a no-op."""
+        key = (item["clientId"], item["connectionId"])
+        action = item["action"]
+        current = self.members.get(key)
+        if action == PresenceAction.LEAVE:
+            if current is None:
+                return None
+            del self.members[key]
+            if "data" not in item and "data" in current.item:
+                item = dict(item, data=current.item["data"])
+                if "encoding" in current.item:
+                    item["encoding"] = current.item["encoding"]
+            return item
+        if current is not None and current.item.get("id") == item.get("id"):
+            return None  # the SDK re-entering after a resume: nothing changed
+        if action == PresenceAction.ENTER and current is not None:
+            item = dict(item, action=PresenceAction.UPDATE)
+        elif action in (PresenceAction.UPDATE, PresenceAction.PRESENT) and current is None:
+            item = dict(item, action=PresenceAction.ENTER)
+        stored = dict(item, action=PresenceAction.PRESENT)
+        self.members[key] = Member(item["clientId"], item["connectionId"], stored)
+        return item
+
+    def members_of(self, connection_id: str) -> list[Member]:
+        return [m for m in self.members.values() if m.connection_id == connection_id]
+
+    def present_items(self, client_id: str | None = None, connection_id: str | None = None) -> list[dict]:
+        return [
+            m.item for m in self.members.values()
+            if (client_id is None or m.client_id == client_id)
+            and (connection_id is None or m.connection_id == connection_id)
+        ]
+
+
+# ---------------------------------------------------------------- history
+
+@dataclass
+class HistoryQuery:
+    limit: int = 100
+    forwards: bool = False
+    start: int | None = None
+    end: int | None = None
+    until_seq: int | None = None  # from untilAttach: only events at or before the attach serial
+    cursor: tuple | None = None  # (seq, index) to continue after, as issued in Link headers
+
+    @classmethod
+    def from_params(cls, params, channel: Channel) -> "HistoryQuery":
+        def number(name):
+            raw = params.get(name)
+            if raw in (None, ""):
+                return None
+            try:
+                return int(raw)
+            except ValueError:
+                raise bad_request(f"Invalid value for '{name}': {raw!r}", 40003) from None
+
+        limit = number("limit")
+        limit = 100 if limit is None else limit
+        if not 1 <= limit <= 1000:
+            raise bad_request("Invalid limit: must be between 1 and 1000", 40003)
+        direction = params.get("direction", "backwards") or "backwards"
+        if direction not in ("backwards", "forwards"):
+            raise bad_request("Invalid direction: expected backwards or forwards", 40003)
+        start, end = number("start"), number("end")
+        if start is not None and end is not None and start > end:
+            raise bad_request("Invalid range: start is after end", 40003)
+        until_seq = None
+        if params.get("from_serial"):
+            until_seq = channel.parse_serial(params["from_serial"])
+            if until_seq is None:
+                raise bad_request("Invalid from_serial: unknown channel serial", 40003)
+        cursor = None
+        if params.get("cursor"):
+            match = re.fullmatch(r"(\d+)_(\d+)", params["cursor"])
+            if not match:
+                raise bad_request("Invalid cursor", 40003)
+            cursor = (int(match[1]), int(match[2]))
+        return cls(limit, direction == "forwards", start, end, until_seq, cursor)
+
+    def run(self, channel: Channel, kind: str) -> tuple[list[dict], tuple | None]:
+        """Matching items for one page, and the cursor for the next page (or None)."""
+        items = [
+            ((e.seq, i), item)
+            for e in channel.log if e.kind == kind
+            for i, item in enumerate(e.items)
+            if self._matches(e, (e.seq, i))
+        ]
+        if not self.forwards:
+            items.reverse()
+        page = items[: self.limit]
+        more = len(items) > self.limit
+        return [item for _, item in page], (page[-1][0] if more else None)
+
+    def _matches(self, e: Event, position: tuple) -> bool:
+        if self.start is not None and e.timestamp < self.start:
+            return False
+        if self.end is not None and e.timestamp > self.end:
+            return False
+        if self.until_seq is not None and e.seq > self.until_seq:
+            return False
+        if self.cursor is not None:
+            return position > self.cursor if self.forwards else position < self.cursor
+        return True
+
+    def link_params(self, channel: Channel, cursor: tuple | None = None) -> dict:
+        params = {"limit": str(self.limit), "direction": "forwards" if self.forwards else "backwards"}
+        for name, value in (("start", self.start), ("end", self.end)):
+            if value is not None:
+                params[name] = str(value)
+        if self.until_seq is not None:
+            params["from_serial"] = channel.serial(self.until_seq)
+        if cursor is not None:
+            params["cursor"] = f"{cursor[0]}_{cursor[1]}"
+        return params

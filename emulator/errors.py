@@ -1,0 +1,45 @@
+"""ErrorInfo in Ably's wire shape, raised by domain code and rendered by the I/O layer."""
+
+from __future__ import annotations
+
+
+class AblyError(Exception):
+    """An error that the client should see as an Ably ErrorInfo."""
+
+    def __init__(self, code: int, status: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.message = message
+
+    def to_wire(self) -> dict:
+        # ably-js discards ErrorInfo objects lacking code, statusCode or message.
+        return {
+            "code": self.code,
+            "statusCode": self.status,
+            "message": self.message,
+            "href": f"https://help.ably.io/error/{self.code}",
+        }
+
+    def __repr__(self) -> str:
+        return f"AblyError({self.code}, {self.status}, {self.message!r})"
+
+
+def bad_request(message: str, code: int = 40000) -> AblyError:
+    return AblyError(code, 400, message)
+
+
+def unauthorized(message: str, code: int = 40100) -> AblyError:
+    return AblyError(code, 401, message)
+
+
+def capability_denied(operation: str, channel: str) -> AblyError:
+    return AblyError(40160, 401, f"Action not permitted: no '{operation}' capability on channel '{channel}'")
+
+
+def not_found(message: str = "Not found") -> AblyError:
+    return AblyError(40400, 404, message)
+
+
+def too_large(size: int, limit: int) -> AblyError:
+    return AblyError(40009, 413, f"Maximum message length exceeded (size {size} bytes, limit {limit} bytes)")

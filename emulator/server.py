@@ -1,0 +1,248 @@
+"""The aiohttp application: one port for REST and the realtime WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from aiohttp import WSMsgType, web
+
+from . import DEFAULT_KEY
+from .apps import Registry, Retention
+from .errors import AblyError
+from .persistence import HistoryStore
+from .protocol import JSON, MSGPACK, Action, decode_frame, encode_frame, error_frame
+from .realtime import Connection, Realtime, Settings
+from .rest import RestApi, cors_headers, error_response, preflight
+
+log = logging.getLogger("emulator")
+
+PRUNE_INTERVAL_S = 10
+# A client that stops reading is dropped (it may resume) rather than buffered without limit.
+MAX_QUEUED_FRAMES = 10_000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class AsyncioScheduler:
+    def call_later(self, delay_s: float, fn):
+        return asyncio.get_running_loop().call_later(delay_s, _guarded, fn)
+
+
+def _guarded(fn) -> None:
+    try:
+        fn()
+    except Exception:  # a timer bug must not take the server down
+        log.exception("timer callback failed")
+
+
+class WebSocketTransport:
+    """Queues encoded frames for one socket; a writer task sends them in order."""
+
+    def __init__(self, ws: web.WebSocketResponse, fmt: str):
+        self.ws = ws
+        self.format = fmt
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.closing = False
+        self.last_sent = time.monotonic()
+        self.writer = asyncio.create_task(self._write())
+
+    def send(self, pm: dict) -> None:
+        if self.closing:
+            return
+        try:
+            frame = encode_frame(pm, self.format)
+        except Exception:
+            log.exception("could not encode frame for action %s", pm.get("action"))
+            return
+        self.last_sent = time.monotonic()
+        if self.queue.qsize() >= MAX_QUEUED_FRAMES:
+            log.warning("dropping a connection that is not reading its frames")
+            self.close()
+            return
+        self.queue.put_nowait(frame)
+
+    def close(self) -> None:
+        if not self.closing:
+            self.closing = True
+            self.queue.put_nowait(None)
+
+    async def _write(self) -> None:
+        try:
+            while (frame := await self.queue.get()) is not None:
+                if isinstance(frame, str):
+                    await self.ws.send_str(frame)
+                else:
+                    await self.ws.send_bytes(frame)
+        except (ConnectionError, RuntimeError):
+            pass  # the peer went away; the reader notices too
+        finally:
+            self.closing = True
+            await self.ws.close()
+
+
+@dataclass
+class Options:
+    host: str = "127.0.0.1"
+    port: int = 8081
+    key: str = DEFAULT_KEY
+    settings: Settings | None = None
+    retention: Retention | None = None
+    timestamp_window_ms: int = 2 * 60 * 1000
+    history_file: str | None = None
+
+
+class Emulator:
+    def __init__(self, options: Options):
+        self.options = options
+        self.store = HistoryStore(options.history_file) if options.history_file else None
+        self.registry = Registry(now_ms, options.retention or Retention(), options.timestamp_window_ms, self.store)
+        self.default_key = self.registry.add_key_str(options.key)
+        self.realtime = Realtime(self.registry, AsyncioScheduler(), options.settings or Settings())
+        self.rest = RestApi(self.registry, self.realtime)
+        self.sockets: set[web.WebSocketResponse] = set()
+
+    def make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self.middleware], client_max_size=2 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        app.on_startup.append(self._start_pruning)
+        app.on_shutdown.append(self._close_sockets)
+        return app
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler):
+        try:
+            response = await handler(request)
+        except AblyError as error:
+            response = error_response(request, error)
+        except web.HTTPRequestEntityTooLarge:
+            response = error_response(request, AblyError(40009, 413, "Request body too large"))
+        except web.HTTPException as exc:
+            response = error_response(request, AblyError(exc.status * 100, exc.status, exc.reason))
+        except Exception:
+            log.exception("internal error on %s %s", request.method, request.path)
+            response = error_response(request, AblyError(50000, 500, "Internal error"))
+        if not isinstance(response, web.WebSocketResponse):
+            response.headers.update(cors_headers(request))
+        return response
+
+    async def handle(self, request: web.Request):
+        path = request.raw_path.split("?", 1)[0]
+        if request.method == "OPTIONS":
+            return preflight(request)
+        if request.method == "GET" and path == "/ws-up":
+            return await self._ws_up(request)
+        if request.method == "GET" and path == "/":
+            if request.headers.get("Upgrade", "").lower() == "websocket":
+                return await self._realtime(request)
+            return web.Response(text="Ably emulator: REST and realtime WebSocket on this port\n")
+        return await self.rest.dispatch(request, path)
+
+    async def _ws_up(self, request):
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.close()
+        return ws
+
+    async def _realtime(self, request: web.Request):
+        query = dict(request.query)
+        fmt = MSGPACK if query.get("format") == MSGPACK else JSON
+        max_frame = self.realtime.settings.max_frame_size
+        # aiohttp's own limit sits above ours so an oversize frame gets an Ably error, not a bare close.
+        ws = web.WebSocketResponse(max_msg_size=4 * max_frame)
+        await ws.prepare(request)
+        self.sockets.add(ws)
+        transport = WebSocketTransport(ws, fmt)
+        try:
+            conn = self.realtime.open(query, transport)
+        except Exception:
+            log.exception("internal error opening a connection")
+            transport.send(error_frame(AblyError(50000, 500, "Internal error")))
+            transport.close()
+            conn = None
+        heartbeat = asyncio.create_task(self._heartbeats(conn, transport)) if conn else None
+        try:
+            if conn is not None:
+                await self._read_frames(ws, conn, transport, max_frame)
+        finally:
+            if conn is not None:
+                self.realtime.transport_lost(conn, transport)
+            if heartbeat is not None:
+                heartbeat.cancel()
+            transport.close()
+            await transport.writer
+            self.sockets.discard(ws)
+        return ws
+
+    async def _read_frames(self, ws, conn: Connection, transport, max_frame: int) -> None:
+        async for msg in ws:
+            if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                break
+            if len(msg.data) > max_frame:
+                self.realtime.fail(conn, AblyError(40009, 413, f"Frame exceeds the {max_frame} byte limit"))
+                break
+            try:
+                pm = decode_frame(msg.data, transport.format)
+            except AblyError as error:
+                self.realtime.fail(conn, error)
+                break
+            try:
+                self.realtime.receive(conn, transport, pm)
+            except Exception:
+                log.exception("internal error handling action %s", pm.get("action"))
+                self.realtime.fail(conn, AblyError(50000, 500, "Internal error"))
+            if transport.closing:
+                break
+
+    @staticmethod
+    async def _heartbeats(conn: Connection, transport: WebSocketTransport) -> None:
+        """Send HEARTBEAT whenever the socket has been quiet for maxIdleInterval."""
+        while not transport.closing:
+            interval = conn.max_idle_ms / 1000
+            quiet = time.monotonic() - transport.last_sent
+            if quiet >= interval:
+                transport.send({"action": Action.HEARTBEAT})
+                quiet = 0
+            await asyncio.sleep(interval - quiet)
+
+    async def _start_pruning(self, app) -> None:
+        async def prune():
+            while True:
+                await asyncio.sleep(PRUNE_INTERVAL_S)
+                now = self.registry.clock()
+                for emulated_app in list(self.registry.apps.values()):
+                    emulated_app.prune(now, self.realtime.router.channels_in_use(emulated_app))
+                if self.store:
+                    # The longest retention; shorter-lived channels are trimmed again when loaded.
+                    retention = self.registry.retention
+                    self.store.prune(now - max(retention.default_ms, retention.persisted_ms))
+        task = asyncio.create_task(prune())
+
+        async def stop(_):
+            task.cancel()
+            if self.store:
+                self.store.close()
+        app.on_cleanup.append(stop)
+
+    async def _close_sockets(self, app) -> None:
+        for ws in list(self.sockets):
+            await ws.close(code=1001, message=b"server shutting down")
+
+
+async def serve(options: Options, stop: asyncio.Event, ready=None) -> None:
+    emulator = Emulator(options)
+    runner = web.AppRunner(emulator.make_app(), handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, options.host, options.port, shutdown_timeout=2)
+    await site.start()
+    port = runner.addresses[0][1]
+    if ready is not None:
+        ready(emulator, options.host, port)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

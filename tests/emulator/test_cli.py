@@ -1,0 +1,74 @@
+"""The `python -m emulator` command line: ready line, --key, shutdown, errors."""
+
+import asyncio
+import base64
+import signal
+import subprocess
+import sys
+
+import aiohttp
+import httpx
+import pytest
+from ably.sync import AblyRestSync
+from ably.sync.types.message import Message
+
+from emulator import DEFAULT_KEY
+from tests.support.emulator import REPO_ROOT, running_emulator
+
+
+def basic(key):
+    return {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
+
+
+def test_key_flag_replaces_the_default_key():
+    with running_emulator(key="myapp.k1:sesame") as emu:
+        assert emu.url == f"http://127.0.0.1:{emu.port}"
+        assert "app myapp, key myapp.k1" in emu.output and "sesame" not in emu.output
+        ok = httpx.get(f"{emu.url}/channels/c/messages", headers=basic("myapp.k1:sesame"))
+        assert ok.status_code == 200
+        old = httpx.get(f"{emu.url}/channels/c/messages", headers=basic(DEFAULT_KEY))
+        assert old.status_code == 401
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_clean_shutdown_on_signal_with_an_open_websocket(sig):
+    with running_emulator() as emu:
+        async def hold_connection_then_signal():
+            async with aiohttp.ClientSession() as session:
+                async with session.ws_connect(f"{emu.ws_url}/?key={DEFAULT_KEY}&format=json") as ws:
+                    assert (await ws.receive_json(timeout=5))["action"] == 4
+                    emu.process.send_signal(sig)
+                    msg = await ws.receive(timeout=5)
+                    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+        asyncio.run(hold_connection_then_signal())
+        assert emu.process.wait(timeout=10) == 0
+
+
+def test_bad_key_flag_is_a_usage_error():
+    result = subprocess.run([sys.executable, "-m", "emulator", "--port", "0", "--key", "no-secret"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "--key" in result.stderr
+
+
+def test_startup_failure_is_reported_with_output():
+    with pytest.raises(RuntimeError, match="did not become ready"):
+        with running_emulator("--port", "not-a-port"):
+            pass
+
+
+def test_history_file_survives_a_restart(tmp_path):
+    def client(emu):
+        return AblyRestSync(key=emu.key, endpoint=emu.host, port=emu.port, tls=False, use_token_auth=True)
+
+    path = str(tmp_path / "history.sqlite")
+    with running_emulator("--history-file", path) as emu:
+        channel = client(emu).channels.get("kept")
+        channel.publish([Message(name=f"m{i}", data=str(i), id=f"id-{i}") for i in range(3)])
+        before = [(m.id, m.serial) for m in channel.history().items]
+    with running_emulator("--history-file", path) as emu:
+        channel = client(emu).channels.get("kept")
+        channel.publish(Message(name="m1", data="again", id="id-1"))  # still deduplicated
+        channel.publish(Message(name="m3", data="3", id="id-3"))
+        after = [(m.id, m.serial) for m in channel.history().items]
+    assert after[1:] == before
+    assert after[0][0] == "id-3" and after[0][1] > before[0][1]  # serials continue

@@ -1,0 +1,146 @@
+"""Frame codecs, data/encoding translation, channel history and publishing, without any server."""
+
+import base64
+import json
+
+import msgpack
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from emulator.apps import Registry
+from emulator.channels import MESSAGE_FIELDS, Channel, HistoryQuery, check_size, clean_payload
+from emulator.errors import AblyError
+from emulator.messaging import Router
+from emulator.protocol import JSON, MSGPACK, decode_frame, encode_frame
+
+
+def test_binary_from_json_client_reaches_msgpack_client_as_bytes():
+    frame = json.dumps({"action": 15, "channel": "c", "msgSerial": 0, "messages": [
+        {"data": base64.b64encode(b"\x00\xff").decode(), "encoding": "utf-8/cipher+aes-128-cbc/base64"}]})
+    pm = decode_frame(frame, JSON)
+    assert pm["messages"][0] == {"data": b"\x00\xff", "encoding": "utf-8/cipher+aes-128-cbc"}
+    out = msgpack.unpackb(encode_frame(pm, MSGPACK), raw=False)
+    assert out["messages"][0]["data"] == b"\x00\xff"
+
+
+def test_binary_from_msgpack_client_reaches_json_client_as_base64():
+    frame = msgpack.packb({"action": 15, "messages": [{"data": b"\x01\x02"}]}, use_bin_type=True)
+    pm = decode_frame(frame, MSGPACK)
+    out = json.loads(encode_frame(pm, JSON))
+    assert out["messages"][0] == {"data": "AQI=", "encoding": "base64"}
+    # The stored (canonical) message is not changed by rendering it.
+    assert pm["messages"][0] == {"data": b"\x01\x02"}
+
+
+@pytest.mark.parametrize("raw, fmt", [
+    ("{not json", JSON), ("[]", JSON), ('{"action":"x"}', JSON), ("null", JSON), (b"\xc1", MSGPACK),
+    ('{"action":15,"messages":"nope"}', JSON),
+    ('{"action":15,"messages":[{"data":"***","encoding":"base64"}]}', JSON),
+])
+def test_malformed_frames_raise_ably_errors(raw, fmt):
+    with pytest.raises(AblyError) as e:
+        decode_frame(raw, fmt)
+    assert e.value.status == 400
+
+
+@given(st.one_of(st.binary(max_size=64), st.text(max_size=64)))
+def test_arbitrary_frames_never_raise_anything_but_ably_errors(raw):
+    for fmt in (JSON, MSGPACK):
+        try:
+            decode_frame(raw, fmt)
+        except AblyError:
+            pass
+
+
+def test_extras_must_be_a_json_object():
+    for extras in ([1], {b"k": 1}):
+        with pytest.raises(AblyError) as e:
+            clean_payload({"extras": extras}, MESSAGE_FIELDS)
+        assert e.value.code == 40013
+
+
+def test_object_data_becomes_json_encoded_string():
+    item = clean_payload({"name": "n", "data": {"a": 1}, "size": 22}, MESSAGE_FIELDS)
+    assert item == {"name": "n", "data": '{"a":1}', "encoding": "json"}
+
+
+@pytest.mark.parametrize("data", [1, True, 2.5, {b"binary-key": 1}])
+def test_data_that_is_not_a_string_binary_or_json_is_rejected(data):
+    with pytest.raises(AblyError) as e:
+        clean_payload({"data": data}, MESSAGE_FIELDS)
+    assert e.value.code == 40013
+
+
+def test_size_limit_counts_name_client_id_and_data():
+    check_size([{"name": "n", "data": "x" * (64 * 1024 - 1)}])
+    with pytest.raises(AblyError) as e:
+        check_size([{"name": "nn", "data": "x" * (64 * 1024 - 1)}])
+    assert (e.value.code, e.value.status) == (40009, 413)
+
+
+def filled_channel(count, start=1000):
+    ch = Channel("c", "ep", retention_ms=10**9)
+    for i in range(count):
+        ch.append("message", [{"name": f"m{i}"}], start + i, None)
+    return ch
+
+
+def names(items):
+    return [i["name"] for i in items]
+
+
+def test_history_pages_backwards_and_forwards_without_gaps():
+    ch = filled_channel(7)
+    seen, cursor = [], None
+    while True:
+        q = HistoryQuery.from_params({"limit": "3", **({"cursor": f"{cursor[0]}_{cursor[1]}"} if cursor else {})}, ch)
+        items, cursor = q.run(ch, "message")
+        seen += names(items)
+        if cursor is None:
+            break
+    assert seen == [f"m{i}" for i in reversed(range(7))]
+    items, _ = HistoryQuery.from_params({"direction": "forwards", "limit": "2"}, ch).run(ch, "message")
+    assert names(items) == ["m0", "m1"]
+
+
+def test_history_time_range_and_until_attach():
+    ch = filled_channel(6)
+    items, _ = HistoryQuery.from_params({"start": "1001", "end": "1003"}, ch).run(ch, "message")
+    assert names(items) == ["m3", "m2", "m1"]
+    attach_serial = ch.serial(4)
+    items, _ = HistoryQuery.from_params({"from_serial": attach_serial}, ch).run(ch, "message")
+    assert names(items) == ["m3", "m2", "m1", "m0"]
+
+
+@pytest.mark.parametrize("params", [{"limit": "0"}, {"limit": "1001"}, {"direction": "up"},
+                                    {"start": "5", "end": "1"}, {"from_serial": "other-00000001"},
+                                    {"cursor": "x"}, {"limit": "ten"}])
+def test_bad_history_params(params):
+    with pytest.raises(AblyError) as e:
+        HistoryQuery.from_params(params, filled_channel(1))
+    assert e.value.status == 400
+
+
+def test_retention_prunes_and_breaks_continuity():
+    ch = Channel("c", "ep", retention_ms=100)
+    ch.append("message", [{"name": "old"}], 0, None)
+    first = ch.seq
+    ch.append("message", [{"name": "new"}], 150, None)
+    assert [e.items[0]["name"] for e in ch.log] == ["new"]
+    assert ch.events_after(first) is not None  # nothing after `first` was lost
+    assert ch.events_after(first - 1) is None  # "old" was pruned: no continuity
+    assert ch.parse_serial(ch.serial()) == ch.seq
+    assert ch.parse_serial("othr-00000001") is None
+
+
+def test_duplicate_ids_within_one_batch_are_stored_once():
+    registry = Registry(lambda: 1000)
+    key = registry.add_key_str("app.key:secret")
+    creds = registry.credentials_for_key(key.key_str, None)
+    router = Router(registry.clock)
+    app = registry.apps["app"]
+    serials = router.publish(app, "c", [{"id": "a"}, {"id": "a"}, {"id": "b"}], creds, None)
+    assert serials[0] == serials[1] != serials[2]
+    assert router.publish(app, "c", [{"id": "b"}], creds, None) == [serials[2]]
+    assert [i["id"] for e in app.channel("c").log for i in e.items] == ["a", "b"]

@@ -1,0 +1,437 @@
+"""The realtime connection state machine driven directly: frames in, frames out, fake time."""
+
+import heapq
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from emulator.apps import Registry
+from emulator.auth import sign
+from emulator.protocol import Action, Flag, PresenceAction
+from emulator.realtime import Realtime, Settings
+
+KEY = "app.key:secret"
+MODES = int(Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE)
+
+
+class FakeTime:
+    """Clock and scheduler in one: `advance` runs timers that fall due."""
+
+    def __init__(self):
+        self.now_ms = 1_700_000_000_000
+        self._timers = []
+        self._ids = itertools.count()
+
+    def __call__(self):
+        return self.now_ms
+
+    def call_later(self, delay_s, fn):
+        entry = [self.now_ms + delay_s * 1000, next(self._ids), fn]
+        heapq.heappush(self._timers, entry)
+
+        class Handle:
+            def cancel(self_inner):
+                entry[2] = None
+        return Handle()
+
+    def advance(self, seconds):
+        target = self.now_ms + seconds * 1000
+        while self._timers and self._timers[0][0] <= target:
+            due, _, fn = heapq.heappop(self._timers)
+            self.now_ms = max(self.now_ms, int(due))
+            if fn:
+                fn()
+        self.now_ms = int(target)
+
+
+class FakeTransport:
+    def __init__(self):
+        self.frames = []
+        self.closed = False
+
+    def send(self, pm):
+        self.frames.append(pm)
+
+    def close(self):
+        self.closed = True
+
+    def take(self):
+        frames, self.frames = self.frames, []
+        return frames
+
+
+@pytest.fixture
+def world():
+    clock = FakeTime()
+    registry = Registry(clock)
+    registry.add_key_str(KEY)
+    realtime = Realtime(registry, clock, Settings(presence_leave_delay_ms=15_000, connection_state_ttl_ms=120_000))
+    return clock, registry, realtime
+
+
+def connect(realtime, **query):
+    transport = FakeTransport()
+    query.setdefault("key", KEY)
+    conn = realtime.open(query, transport)
+    return conn, transport
+
+
+def actions(frames):
+    return [f["action"] for f in frames]
+
+
+def test_connected_carries_complete_details(world):
+    _, _, realtime = world
+    conn, t = connect(realtime, clientId="alice", heartbeatInterval="5000")
+    [pm] = t.take()
+    assert pm["action"] == Action.CONNECTED and pm["connectionId"] == conn.id
+    assert ":" not in conn.id
+    details = pm["connectionDetails"]
+    assert details["connectionKey"] == pm["connectionKey"] == conn.key
+    assert details["clientId"] == "alice"
+    assert details["maxIdleInterval"] == 5000 and details["maxMessageSize"] == 65536
+    assert details["connectionStateTtl"] == 120_000
+
+
+@pytest.mark.parametrize("query, code", [
+    ({"key": "app.key:wrong"}, 40101),
+    ({"key": "nope.key:secret"}, 40101),
+    ({"key": None, "access_token": "unknown"}, 40143),
+    ({"key": None}, 40101),
+])
+def test_bad_credentials_get_error_and_close(world, query, code):
+    _, _, realtime = world
+    conn, t = connect(realtime, **query)
+    assert conn is None and t.closed
+    [pm] = t.frames
+    assert pm["action"] == Action.ERROR and pm["error"]["code"] == code
+
+
+def token_for(registry, clock, **fields):
+    key = registry.keys["app.key"]
+    req = {"keyName": key.name, "timestamp": clock(), "nonce": f"{next(NONCES):016d}", **fields}
+    req["mac"] = sign(key.secret, req)
+    return registry.tokens.request_token(key, req, None).token
+
+
+NONCES = itertools.count()
+
+
+def test_token_client_id_must_match_requested(world):
+    clock, registry, realtime = world
+    token = token_for(registry, clock, clientId="alice")
+    conn, t = connect(realtime, key=None, access_token=token, clientId="bob")
+    assert conn is None and t.frames[0]["error"]["code"] == 40102
+    conn, t = connect(realtime, key=None, accessToken=token)
+    assert t.frames[0]["connectionDetails"]["clientId"] == "alice"
+
+
+def attach(realtime, conn, t, channel, **extra):
+    realtime.receive(conn, t, {"action": Action.ATTACH, "channel": channel, **extra})
+    return t.take()
+
+
+def test_attach_grants_modes_from_capability(world):
+    clock, registry, realtime = world
+    token = token_for(registry, clock, clientId="u", capability='{"chat":["subscribe","presence","history"]}')
+    conn, t = connect(realtime, key=None, access_token=token)
+    t.take()
+    [attached] = attach(realtime, conn, t, "chat")
+    assert attached["flags"] == int(Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE | Flag.PRESENCE)
+    [error] = attach(realtime, conn, t, "other")
+    assert error["action"] == Action.ERROR and error["channel"] == "other"
+    assert error["error"]["code"] == 40160
+    # Publishing without the capability is NACKed, not fatal.
+    realtime.receive(conn, t, {"action": Action.MESSAGE, "channel": "chat", "msgSerial": 0,
+                               "messages": [{"name": "x"}]})
+    [nack] = t.take()
+    assert nack["action"] == Action.NACK and nack["error"]["code"] == 40160 and not t.closed
+
+
+def test_publish_echo_precedes_ack_and_echo_false_is_honoured(world):
+    _, _, realtime = world
+    a, ta = connect(realtime, clientId="a")
+    b, tb = connect(realtime, clientId="b", echo="false")
+    for conn, t in ((a, ta), (b, tb)):
+        t.take()
+        attach(realtime, conn, t, "room")
+    realtime.receive(b, tb, {"action": Action.MESSAGE, "channel": "room", "msgSerial": 0,
+                             "messages": [{"name": "hi", "data": "x", "size": 1}]})
+    [ack] = tb.take()
+    assert ack["action"] == Action.ACK and ack["msgSerial"] == 0 and len(ack["res"][0]["serials"]) == 1
+    [delivered] = ta.take()
+    assert delivered["action"] == Action.MESSAGE and delivered["connectionId"] == b.id
+    msg = delivered["messages"][0]
+    assert msg["clientId"] == "b" and msg["id"] == f"{b.id}:0:0" and "size" not in msg
+    realtime.receive(a, ta, {"action": Action.MESSAGE, "channel": "room", "msgSerial": 0,
+                             "messages": [{"name": "yo"}]})
+    assert actions(ta.take()) == [Action.MESSAGE, Action.ACK]
+
+
+def test_resent_msg_serial_is_acked_again_but_published_once(world):
+    _, _, realtime = world
+    a, ta = connect(realtime)
+    b, tb = connect(realtime)
+    tb.take()
+    attach(realtime, b, tb, "room")
+    frame = {"action": Action.MESSAGE, "channel": "room", "msgSerial": 0, "messages": [{"name": "once"}]}
+    realtime.receive(a, ta, dict(frame))
+    realtime.receive(a, ta, dict(frame))
+    assert actions(ta.take())[1:] == [Action.ACK, Action.ACK]
+    assert actions(tb.take()) == [Action.MESSAGE]
+
+
+def test_client_id_mismatch_is_nacked(world):
+    clock, registry, realtime = world
+    token = token_for(registry, clock, clientId="alice")
+    conn, t = connect(realtime, key=None, access_token=token)
+    t.take()
+    realtime.receive(conn, t, {"action": Action.MESSAGE, "channel": "c", "msgSerial": 0,
+                               "messages": [{"clientId": "mallory"}]})
+    [nack] = t.take()
+    assert nack["action"] == Action.NACK and nack["error"]["code"] == 40012
+
+
+def enter(realtime, conn, t, serial, channel="room", action=PresenceAction.ENTER, data="here", **extra):
+    realtime.receive(conn, t, {"action": Action.PRESENCE, "channel": channel, "msgSerial": serial,
+                               "presence": [{"action": int(action), "data": data, **extra}]})
+
+
+def test_presence_sync_on_attach_and_leave_after_abrupt_drop(world):
+    clock, _, realtime = world
+    a, ta = connect(realtime, clientId="a")
+    ta.take()
+    attach(realtime, a, ta, "room")
+    enter(realtime, a, ta, 0)
+    echo, ack = ta.take()
+    assert echo["action"] == Action.PRESENCE and echo["presence"][0]["id"] == f"{a.id}:0:0"
+    assert ack["action"] == Action.ACK
+
+    b, tb = connect(realtime, clientId="b")
+    tb.take()
+    attached, sync = attach(realtime, b, tb, "room")
+    assert attached["flags"] & Flag.HAS_PRESENCE
+    assert sync["action"] == Action.SYNC and sync["channelSerial"].endswith(":")
+    assert [(p["clientId"], p["action"], p["data"]) for p in sync["presence"]] == [("a", 1, "here")]
+
+    realtime.transport_lost(a, ta)
+    clock.advance(14)
+    assert tb.take() == []
+    clock.advance(2)
+    [leave] = tb.take()
+    assert leave["presence"][0]["action"] == PresenceAction.LEAVE
+    assert leave["presence"][0]["data"] == "here"
+    assert not leave["presence"][0]["id"].startswith(a.id)
+    # An empty channel: no HAS_PRESENCE, so no SYNC either.
+    c, tc = connect(realtime)
+    tc.take()
+    [attached] = attach(realtime, c, tc, "room")
+    assert not attached["flags"] & Flag.HAS_PRESENCE
+
+
+def test_resume_replays_missed_messages_without_false_leave(world):
+    clock, _, realtime = world
+    sub, ts = connect(realtime, clientId="sub")
+    pub, tp = connect(realtime, clientId="pub")
+    ts.take()
+    [attached] = attach(realtime, sub, ts, "room")
+    enter(realtime, sub, ts, 0)
+    ts.take()
+    watcher, tw = connect(realtime)
+    tw.take()
+    attach(realtime, watcher, tw, "room")
+    last_serial = attached["channelSerial"]
+
+    realtime.transport_lost(sub, ts)
+    for i in range(3):
+        realtime.receive(pub, tp, {"action": Action.MESSAGE, "channel": "room", "msgSerial": i,
+                                   "messages": [{"name": f"m{i}"}]})
+    clock.advance(5)
+    ts2 = FakeTransport()
+    resumed = realtime.open({"key": KEY, "clientId": "sub", "resume": sub.key}, ts2)
+    [connected] = ts2.take()
+    assert resumed is sub and connected["connectionId"] == sub.id and "error" not in connected
+    assert connected["connectionKey"] != last_serial
+    # Nothing is pushed until the client re-attaches with its last channelSerial.
+    realtime.receive(pub, tp, {"action": Action.MESSAGE, "channel": "room", "msgSerial": 3,
+                               "messages": [{"name": "m3"}]})
+    assert ts2.frames == []
+    frames = attach(realtime, sub, ts2, "room", channelSerial=last_serial)
+    assert frames[0]["action"] == Action.ATTACHED and frames[0]["flags"] & Flag.RESUMED
+    replayed = [f["messages"][0]["name"] for f in frames if f["action"] == Action.MESSAGE]
+    assert replayed == ["m0", "m1", "m2", "m3"]
+    # Re-entering with the same presence id changes nothing for others.
+    enter(realtime, sub, ts2, 0, id=f"{sub.id}:0:0")
+    clock.advance(30)
+    assert [f for f in tw.take() if f["action"] == Action.PRESENCE
+            and f["presence"][0]["action"] == PresenceAction.LEAVE] == []
+
+
+def test_unknown_or_expired_resume_key_gives_new_connection_with_80008(world):
+    clock, _, realtime = world
+    a, ta = connect(realtime)
+    realtime.transport_lost(a, ta)
+    clock.advance(121)
+    conn, t = connect(realtime, resume=a.key)
+    [connected] = t.take()
+    assert conn.id != a.id and connected["error"]["code"] == 80008
+    [attached] = attach(realtime, conn, t, "room", channelSerial="whatever-00000001")
+    assert not attached["flags"] & Flag.RESUMED
+
+
+def test_close_leaves_presence_at_once(world):
+    _, _, realtime = world
+    a, ta = connect(realtime, clientId="a")
+    b, tb = connect(realtime)
+    tb.take()
+    attach(realtime, b, tb, "room")
+    enter(realtime, a, ta, 0)
+    tb.take()
+    realtime.receive(a, ta, {"action": Action.CLOSE})
+    assert ta.frames[-1]["action"] == Action.CLOSED and ta.closed
+    [leave] = tb.take()
+    assert leave["presence"][0]["action"] == PresenceAction.LEAVE
+
+
+def test_server_asks_for_reauth_then_disconnects_with_40142_at_expiry(world):
+    clock, registry, realtime = world
+    conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=100_000))
+    t.take()
+    clock.advance(69)
+    assert t.take() == []
+    clock.advance(1)  # 30 s before expiry
+    assert t.take() == [{"action": Action.AUTH}]
+    clock.advance(30)
+    [pm] = t.frames
+    assert pm["action"] == Action.DISCONNECTED and pm["error"]["code"] == 40142 and t.closed
+
+
+def test_auth_action_renews_token_in_place(world):
+    clock, registry, realtime = world
+    conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=3000, clientId="a"))
+    t.take()
+    realtime.receive(conn, t, {"action": Action.AUTH,
+                               "auth": {"accessToken": token_for(registry, clock, ttl=60000, clientId="a")}})
+    [connected] = t.take()
+    assert connected["action"] == Action.CONNECTED and connected["connectionId"] == conn.id
+    clock.advance(10)  # the first token's timers are gone
+    assert t.frames == [] and not t.closed
+    realtime.receive(conn, t, {"action": Action.AUTH,
+                               "auth": {"accessToken": token_for(registry, clock, clientId="b")}})
+    assert t.frames[-1]["error"]["code"] == 40102 and t.closed
+
+
+def test_rewind_delivers_backlog_after_attached(world):
+    _, _, realtime = world
+    pub, tp = connect(realtime)
+    for i in range(5):
+        realtime.receive(pub, tp, {"action": Action.MESSAGE, "channel": "r", "msgSerial": i,
+                                   "messages": [{"name": f"m{i}"}]})
+    sub, ts = connect(realtime)
+    ts.take()
+    frames = attach(realtime, sub, ts, "[?rewind=2]r")
+    assert frames[0]["action"] == Action.ATTACHED and frames[0]["channel"] == "[?rewind=2]r"
+    assert frames[0]["params"] == {"rewind": "2"}
+    assert [f["messages"][0]["name"] for f in frames[1:]] == ["m3", "m4"]
+    [error] = attach(realtime, sub, ts, "r2", params={"rewind": "soon"})
+    assert error["action"] == Action.ERROR and error["error"]["code"] == 40003
+
+
+frame_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 30) | st.text(max_size=5) | st.binary(max_size=5),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=8) | st.binary(max_size=3), inner, max_size=3),
+    max_leaves=8,
+)
+frame_fields = st.fixed_dictionaries(
+    {"action": st.sampled_from([0, 5, 7, 10, 12, 14, 15, 16, 17, 19, 99])},
+    optional={k: frame_values for k in ("channel", "msgSerial", "messages", "presence", "params", "flags",
+                                        "channelSerial", "auth", "id")},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(frame_fields, max_size=6))
+def test_arbitrary_frames_never_crash_the_machine(frames):
+    clock = FakeTime()
+    registry = Registry(clock)
+    registry.add_key_str(KEY)
+    realtime = Realtime(registry, clock)
+    bystander, tb = connect(realtime)
+    conn, t = connect(realtime, clientId="fuzz")
+    for pm in frames:
+        if t.closed:
+            break
+        realtime.receive(conn, t, pm)
+    realtime.receive(bystander, tb, {"action": Action.HEARTBEAT, "id": "ping"})
+    assert tb.frames[-1] == {"action": Action.HEARTBEAT, "id": "ping"} and not tb.closed
+
+
+def test_detach_leaves_presence_and_answers_detached(world):
+    _, _, realtime = world
+    a, ta = connect(realtime, clientId="a")
+    b, tb = connect(realtime)
+    ta.take()
+    tb.take()
+    attach(realtime, a, ta, "room")
+    attach(realtime, b, tb, "room")
+    enter(realtime, a, ta, 0)
+    tb.take()
+    realtime.receive(a, ta, {"action": Action.DETACH, "channel": "room"})
+    assert ta.take()[-1] == {"action": Action.DETACHED, "channel": "room"}
+    [leave] = tb.take()
+    assert leave["presence"][0]["action"] == PresenceAction.LEAVE and leave["presence"][0]["clientId"] == "a"
+
+
+def test_presence_rules(world):
+    clock, registry, realtime = world
+    no_presence = token_for(registry, clock, clientId="u", capability='{"room":["subscribe"]}')
+    conn, t = connect(realtime, key=None, access_token=no_presence)
+    t.take()
+    enter(realtime, conn, t, 0)
+    assert t.take()[-1]["error"]["code"] == 40160
+    named = token_for(registry, clock, clientId="u")
+    conn, t = connect(realtime, key=None, access_token=named)
+    t.take()
+    enter(realtime, conn, t, 0, clientId="someone-else")
+    assert t.take()[-1]["error"]["code"] == 40012
+    anonymous, ta = connect(realtime)
+    ta.take()
+    enter(realtime, anonymous, ta, 0)
+    assert ta.take()[-1]["error"]["code"] == 40012  # no clientId to enter as
+    wildcard = token_for(registry, clock, clientId="*")
+    conn, t = connect(realtime, key=None, access_token=wildcard)
+    assert t.take()[0]["connectionDetails"]["clientId"] == "*"
+    attach(realtime, conn, t, "room")
+    enter(realtime, conn, t, 0, clientId="on-behalf")
+    echo, ack = t.take()
+    assert echo["presence"][0]["clientId"] == "on-behalf" and ack["action"] == Action.ACK
+
+
+def test_subscribe_only_mode_gets_no_presence_and_cannot_publish(world):
+    _, _, realtime = world
+    a, ta = connect(realtime, clientId="a")
+    b, tb = connect(realtime, clientId="b")
+    ta.take()
+    tb.take()
+    [attached] = attach(realtime, b, tb, "room", flags=int(Flag.SUBSCRIBE))
+    assert attached["flags"] == int(Flag.SUBSCRIBE)
+    enter(realtime, a, ta, 0)
+    realtime.receive(a, ta, {"action": Action.MESSAGE, "channel": "room", "msgSerial": 1, "messages": [{}]})
+    assert actions(tb.take()) == [Action.MESSAGE]
+    realtime.receive(b, tb, {"action": Action.MESSAGE, "channel": "room", "msgSerial": 0, "messages": [{}]})
+    assert tb.take()[-1]["error"]["code"] == 40160
+
+
+def test_persisted_namespace_keeps_history_longer(world):
+    clock, registry, _ = world
+    app = registry.apps["app"]
+    app.persisted_namespaces.add("persisted")
+    for name in ("persisted:room", "room"):
+        app.channel(name).append("message", [{"name": "m"}], clock(), None)
+    clock.advance(180)
+    for name in ("persisted:room", "room"):
+        app.channel(name).prune(clock())
+    assert len(app.channel("persisted:room").log) == 1 and len(app.channel("room").log) == 0

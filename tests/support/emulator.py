@@ -1,0 +1,95 @@
+"""Start the Ably emulator as a subprocess for tests (`running_emulator`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from emulator import DEFAULT_KEY
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+READY_PATTERN = re.compile(r"ready on http://(?P<host>[^:/\s]+):(?P<port>\d+)")
+
+
+@dataclass
+class RunningEmulator:
+    url: str
+    host: str
+    port: int
+    key: str
+    process: subprocess.Popen
+    lines: list = field(default_factory=list)
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+
+def _pump(stream, lines: list, ready: queue.Queue) -> None:
+    """Drain the child's output (so its pipe never fills) and report the ready line."""
+    for line in stream:
+        lines.append(line)
+        match = READY_PATTERN.search(line)
+        if match:
+            ready.put(match)
+    ready.put(None)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def running_emulator(*extra_args: str, key: str | None = None, timeout: float = 15.0):
+    """Run `python -m emulator --port 0 ...`; yields a RunningEmulator and stops it on exit."""
+    key = key or DEFAULT_KEY
+    args = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0", *extra_args]
+    if key != DEFAULT_KEY:
+        args += ["--key", key]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    ready: queue.Queue = queue.Queue()
+    pump = threading.Thread(target=_pump, args=(proc.stdout, lines, ready), daemon=True)
+    pump.start()
+    try:
+        try:
+            match = ready.get(timeout=timeout)
+        except queue.Empty:
+            match = None
+        if match is None:
+            _stop(proc)
+            pump.join(timeout=5)
+            raise RuntimeError(f"emulator did not become ready within {timeout}s "
+                               f"(exit code {proc.returncode}); output:\n{''.join(lines)}")
+        host, port = match["host"], int(match["port"])
+        yield RunningEmulator(f"http://{host}:{port}", host, port, key, proc, lines)
+        # Exiting with 0 inside the body is a shutdown the test asked for; anything else crashed.
+        crashed = proc.poll() not in (None, 0)
+    finally:
+        _stop(proc)
+        pump.join(timeout=5)
+    output = "".join(lines)
+    # Checked after the body so a failing test's own error isn't masked.
+    assert not crashed, f"emulator exited early with code {proc.returncode}:\n{output}"
+    assert proc.returncode == 0, f"emulator did not shut down cleanly (code {proc.returncode}):\n{output}"
+    assert "Traceback" not in output, f"emulator logged an exception:\n{output}"
