@@ -10,7 +10,7 @@ drive time by hand.
 from __future__ import annotations
 
 import secrets
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 
 from .apps import App, Registry, random_id
@@ -67,6 +67,9 @@ class Connection:
     attachments: dict = field(default_factory=dict)  # channel name -> Attachment
     presence_channels: set = field(default_factory=set)
     replies: OrderedDict = field(default_factory=OrderedDict)  # msgSerial -> ACK/NACK sent
+    # Keys issued before the current one: a transport can die before its CONNECTED (with the new
+    # key) arrives, and the client then resumes with the key it last saw.
+    earlier_keys: deque = field(default_factory=lambda: deque(maxlen=4))
     timers: dict = field(default_factory=dict)  # purpose -> handle
 
     def send(self, pm: dict) -> None:
@@ -145,6 +148,8 @@ class Realtime:
             self.connections[conn.id] = conn
         else:
             conn.echo, conn.leave_delay_ms, conn.max_idle_ms = echo, leave_delay, max_idle
+        if conn.key:
+            conn.earlier_keys.append(conn.key)
         conn.key = f"{conn.id}!{secrets.token_urlsafe(12)}"
         self._schedule_token_expiry(conn)
         conn.send(self._connected_frame(conn, failure))
@@ -170,7 +175,8 @@ class Realtime:
 
     def _take_over(self, key: str, creds: Credentials, client_id, transport) -> Connection | None:
         conn = self.connections.get(key.partition("!")[0])
-        if conn is None or conn.key != key or conn.app is not self.registry.app_of(creds):
+        known_key = conn is not None and (key == conn.key or key in conn.earlier_keys)
+        if not known_key or conn.app is not self.registry.app_of(creds):
             return None
         if conn.client_id not in (None, client_id) and client_id is not None:
             return None

@@ -281,6 +281,20 @@ def test_unknown_or_expired_resume_key_gives_new_connection_with_80008(world):
     assert not attached["flags"] & Flag.RESUMED
 
 
+def test_resume_with_a_key_whose_successor_never_arrived(world):
+    """The transport can die after the server rotated the key but before the client saw it."""
+    _, _, realtime = world
+    a, ta = connect(realtime)
+    first_key = a.key
+    realtime.transport_lost(a, ta)
+    resumed, t2 = connect(realtime, resume=first_key)
+    assert resumed is a and a.key != first_key
+    realtime.transport_lost(a, t2)  # CONNECTED with the new key was lost with this socket
+    again, t3 = connect(realtime, resume=first_key)
+    [connected] = t3.take()
+    assert again is a and "error" not in connected
+
+
 def test_close_leaves_presence_at_once(world):
     _, _, realtime = world
     a, ta = connect(realtime, clientId="a")

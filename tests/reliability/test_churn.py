@@ -40,10 +40,13 @@ def test_churn_loses_and_duplicates_nothing(emulator, send_message):
     lost = sum(len(s["missing"]) for s in subscribers)
     duplicated = sum(len(s["duplicated"]) for s in subscribers)
     recovered = sum(len(s["recovered"]) for s in subscribers)
+    discontinuities = sum(s["discontinuities"] for s in subscribers)
     print(f"\nchurn: {len(accepted)}/{MESSAGES} messages accepted, {SUBSCRIBERS} subscribers, "
-          f"{report['cuts']} cuts, lost {lost}, duplicated {duplicated}, recovered from history {recovered}")
+          f"{report['cuts']} cuts, lost {lost}, duplicated {duplicated}, "
+          f"continuity lost {discontinuities} times, recovered from history {recovered}")
     assert len(accepted) == MESSAGES
     assert report["cuts"] >= 5, "too few cuts to mean anything"
     assert lost == 0 and duplicated == 0
+    assert discontinuities == 0, "every cut was within the resume window, so every resume must succeed"
     for subscriber in subscribers:  # one publisher: the live stream keeps its order
         assert subscriber["live"] == sorted(subscriber["live"])
