@@ -31,10 +31,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(key: str | None = None):
-    """Yield the running app. A fresh random key by default, so that a test can look for leaks of it."""
+def running_app(key: str | None = None, endpoint: str | None = None):
+    """Yield the running app, with its own emulator or, given `endpoint` and `key`, an emulator the
+    caller runs (to restart it, say). A fresh random key by default, so a test can look for leaks of it."""
     key = key or f"local.dev:{secrets.token_urlsafe(24)}"
-    env = {**os.environ, "ABLY_API_KEY": "", "ABLY_ENDPOINT": "", "PYTHONUNBUFFERED": "1"}
+    # An endpoint in the environment is "a configured Ably" to dev.py, which then starts no emulator.
+    env = {**os.environ, "ABLY_API_KEY": key if endpoint else "", "ABLY_ENDPOINT": endpoint or "",
+           "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "scripts.dev", "--port", str(free_port()), "--emulator-port", "0", "--emulator-key", key],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -58,7 +61,7 @@ def running_app(key: str | None = None):
     try:
         if not ready.wait(START_TIMEOUT) or "app" not in urls:
             raise RuntimeError("the app did not start:\n" + "".join(log[-60:]))
-        yield RunningApp(urls["app"], urls["emulator"], key, log)
+        yield RunningApp(urls["app"], endpoint or urls["emulator"], key, log)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
