@@ -1,0 +1,9 @@
+// Times are shown in the reader's own time zone, as HH:mm:ss.
+
+const twoDigits = (n) => String(n).padStart(2, '0');
+
+export function formatClock(when) {
+  const date = new Date(when);
+  if (Number.isNaN(date.getTime())) return '--:--:--';
+  return [date.getHours(), date.getMinutes(), date.getSeconds()].map(twoDigits).join(':');
+}

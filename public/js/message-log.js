@@ -1,0 +1,146 @@
+// The conversation as the reader sees it: chat messages from Ably, the reader's own
+// messages on their way out, and local notices. Ably's message id makes every message
+// unique (a retried send, a history page and the live stream may all carry the same one),
+// and Ably's timestamp orders them, whatever path they came by.
+//
+// Entries are never mutated: a change makes a new object, so the view can spot changed
+// rows by identity.
+
+export const MESSAGE_CAP = 50;
+
+const isOutbox = (entry) => entry.status === 'sending' || entry.status === 'failed';
+
+// Outgoing messages the server has not accepted yet stay at the bottom, in the order they
+// were written; everything else is ordered by time. `seq` keeps ties in arrival order.
+function compareEntries(a, b) {
+  return (
+    isOutbox(a) - isOutbox(b) ||
+    (isOutbox(a) ? 0 : a.timestamp - b.timestamp) ||
+    a.seq - b.seq
+  );
+}
+
+/**
+ * Turns an Ably message into a log entry, or null when it is not a well-formed chat
+ * message, so that one bad payload is skipped instead of breaking the page.
+ */
+export function entryFromAbly(message) {
+  const data = message?.data;
+  if (typeof message?.id !== 'string' || data === null || typeof data !== 'object') return null;
+  const { username, text, date, type } = data;
+  if (typeof username !== 'string' || typeof text !== 'string') return null;
+  if (type !== 'message' && type !== 'notification') return null;
+  const timestamp = Number.isFinite(message.timestamp) ? message.timestamp : Date.parse(date);
+  if (!Number.isFinite(timestamp)) return null;
+  const sentAt = Date.parse(date);
+  return {
+    id: message.id,
+    type,
+    username,
+    text,
+    time: Number.isFinite(sentAt) ? sentAt : timestamp,
+    timestamp,
+    status: 'delivered',
+  };
+}
+
+export class MessageLog {
+  #entries = [];
+  #cap;
+  #seq = 0;
+  #localIds = 0;
+
+  constructor(cap = MESSAGE_CAP) {
+    this.#cap = cap;
+  }
+
+  /** The entries in display order. */
+  get entries() {
+    return this.#entries;
+  }
+
+  get(id) {
+    return this.#entries.find((entry) => entry.id === id);
+  }
+
+  /**
+   * Adds a message seen on Ably (live or from history). Returns true when it is a new row,
+   * false when the id was already here: a duplicate, or the Ably copy of our own message.
+   */
+  receive(entry) {
+    const existing = this.get(entry.id);
+    if (existing?.status === 'delivered') return false;
+    if (existing) {
+      this.#replace(existing, entry);
+      return false;
+    }
+    this.#insert(entry);
+    return this.get(entry.id) !== undefined;
+  }
+
+  /**
+   * Adds a notice made by this page. It has no server time, so it takes the time of the
+   * newest message it follows: it stays where it happened, whatever the browser's clock says.
+   */
+  addNotice(text, now = Date.now()) {
+    const timeline = this.#entries.filter((entry) => !isOutbox(entry));
+    const entry = {
+      id: `local:${++this.#localIds}`,
+      type: 'notification',
+      username: null,
+      text,
+      time: now,
+      timestamp: timeline.length ? timeline.at(-1).timestamp : -Infinity,
+      status: 'delivered',
+      local: true,
+    };
+    this.#insert(entry);
+    return entry;
+  }
+
+  /** Adds the reader's own message, shown as sending until the server accepts it. */
+  addOutgoing({ id, username, text }, now = Date.now()) {
+    const entry = { id, type: 'message', username, text, time: now, timestamp: now, status: 'sending' };
+    this.#insert(entry);
+    return entry;
+  }
+
+  markSending(id) {
+    this.#update(id, ['failed'], { status: 'sending', error: undefined });
+  }
+
+  markFailed(id, error) {
+    this.#update(id, ['sending'], { status: 'failed', error });
+  }
+
+  /** The server accepted the message; its Ably copy, when it arrives, replaces this one. */
+  markSent(id, accepted) {
+    const time = Date.parse(accepted?.date);
+    const sentAt = Number.isFinite(time) ? time : Date.now();
+    this.#update(id, ['sending'], { status: 'sent', time: sentAt, timestamp: sentAt });
+  }
+
+  remove(id) {
+    this.#entries = this.#entries.filter((entry) => entry.id !== id);
+  }
+
+  #update(id, fromStatuses, changes) {
+    const existing = this.get(id);
+    if (existing && fromStatuses.includes(existing.status)) {
+      this.#replace(existing, { ...existing, ...changes });
+    }
+  }
+
+  #replace(existing, entry) {
+    const others = this.#entries.filter((other) => other !== existing);
+    this.#entries = [...others, { ...entry, seq: existing.seq }].sort(compareEntries);
+  }
+
+  #insert(entry) {
+    const entries = [...this.#entries, { ...entry, seq: ++this.#seq }].sort(compareEntries);
+    // Beyond the cap the oldest settled rows go; unsent text is never thrown away.
+    const excess = Math.max(0, entries.length - this.#cap);
+    const dropped = new Set(entries.filter((candidate) => !isOutbox(candidate)).slice(0, excess));
+    this.#entries = entries.filter((candidate) => !dropped.has(candidate));
+  }
+}

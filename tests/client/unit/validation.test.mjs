@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { checkMessage, checkUsername, MESSAGE_MAX_LENGTH, USERNAME_MAX_LENGTH } from '../../../public/js/validation.js';
+
+describe('checkUsername', () => {
+  test('accepts a name and trims it', () => {
+    assert.deepEqual(checkUsername('  Ana  '), { name: 'Ana', error: null });
+  });
+
+  test('rejects blank names', () => {
+    assert.equal(checkUsername('').error, 'Enter a name.');
+    assert.equal(checkUsername(' \t ').error, 'Enter a name.');
+    assert.equal(checkUsername(undefined).error, 'Enter a name.');
+  });
+
+  test('counts characters, not UTF-16 units', () => {
+    assert.equal(checkUsername('🙂'.repeat(USERNAME_MAX_LENGTH)).error, null);
+    assert.match(checkUsername('a'.repeat(USERNAME_MAX_LENGTH + 1)).error, /at most 32/);
+  });
+
+  test('rejects control and invisible formatting characters', () => {
+    for (const hidden of ['\u0000', '\u007f', '\u0085', '\u200b', '\u202e', '\u2028']) {
+      assert.equal(checkUsername(`An${hidden}a`).error, 'Use only visible characters.', JSON.stringify(hidden));
+    }
+  });
+
+  test('allows the zero-width joiner inside emoji', () => {
+    assert.equal(checkUsername('Ana 👩\u200d💻').error, null);
+  });
+
+  test('reserves "server" in any case, but not names that contain it', () => {
+    assert.match(checkUsername(' SeRvEr ').error, /reserved/);
+    assert.equal(checkUsername('serverless').error, null);
+  });
+});
+
+describe('checkMessage', () => {
+  test('trims and measures the text', () => {
+    assert.deepEqual(checkMessage('  hello \n'), { text: 'hello', length: 5, error: null });
+  });
+
+  test('rejects blank text', () => {
+    assert.equal(checkMessage('   ').error, 'Type a message.');
+  });
+
+  test('allows exactly the limit and rejects one more', () => {
+    assert.equal(checkMessage('x'.repeat(MESSAGE_MAX_LENGTH)).error, null);
+    const over = checkMessage('x'.repeat(MESSAGE_MAX_LENGTH + 1));
+    assert.equal(over.length, MESSAGE_MAX_LENGTH + 1);
+    assert.match(over.error, /2000/);
+  });
+});
