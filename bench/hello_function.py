@@ -1,0 +1,10 @@
+"""A hello-world Flask function: the cold-start baseline for api/sendMessage.py."""
+
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.post("/api/hello")
+def hello():
+    return {"hello": "world"}

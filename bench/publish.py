@@ -1,0 +1,120 @@
+"""1. Publish path: server-side time of one chat message, three ways, round-robin in one loop.
+
+- `sendMessage (warm)`: api/sendMessage.py as it is, time inside the WSGI call.
+- `connection per request`: the same function with its publish swapped for the design it
+  replaces: open an AblyRealtime connection, wait for `connected`, publish, close.
+- `bare REST publish`: ably-python's AblyRestSync publish alone, no Flask (the floor).
+"""
+
+import asyncio
+import time
+import uuid
+from datetime import datetime, timezone
+
+from ably import AblyRealtime
+from ably.sync.rest.rest import AblyRestSync
+from ably.sync.types.message import Message as SyncMessage
+from ably.types.message import Message
+from werkzeug.test import EnvironBuilder
+
+from bench.functions import send_message_function, use_emulator
+from bench.report import Table, ratio
+from bench.stats import median, p99, scaled
+from chat.config import ably_settings
+from chat.publisher import CHANNEL, EVENT, rest_client_options
+from tests.support.emulator import running_emulator
+
+WARMUP_ROUNDS = 5
+
+
+def chat_data(username: str, text: str) -> dict:
+    return {"username": username, "text": text, "type": "message",
+            "date": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
+
+
+def publish_over_new_connection(username: str, text: str, message_id: str | None = None) -> dict:
+    """The replaced design, closing properly: one realtime connection per request."""
+    data = chat_data(username, text)
+    asyncio.run(_connect_publish_close(Message(name=EVENT, data=data, id=message_id)))
+    return {"id": message_id, "message": data}
+
+
+async def _connect_publish_close(message: Message) -> None:
+    settings = ably_settings()
+    # ably-python's realtime URL has no port of its own: the port rides in the endpoint.
+    client = AblyRealtime(key=settings.key, endpoint=f"{settings.endpoint.host}:{settings.endpoint.port}",
+                          tls=False)
+    try:
+        await client.connection.once_async("connected")
+        await client.channels.get(CHANNEL).publish(message)
+    finally:
+        await client.close()
+
+
+def timed_wsgi_post(app, body: dict) -> float:
+    """Seconds spent inside the WSGI call, response body included; the request is built before."""
+    environ = EnvironBuilder(path="/api/sendMessage", method="POST", json=body,
+                             headers={"X-Forwarded-For": "203.0.113.7"}).get_environ()
+    statuses = []
+    started = time.perf_counter()
+    b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    elapsed = time.perf_counter() - started
+    if not statuses[0].startswith("200"):
+        raise RuntimeError(f"sendMessage answered {statuses[0]}")
+    return elapsed
+
+
+def run() -> list[Table]:
+    rounds = scaled(500, minimum=20)
+    with running_emulator() as emulator:
+        use_emulator(emulator)
+        warm = send_message_function().app
+        per_request_module = send_message_function()
+        per_request_module.publish_chat_message = publish_over_new_connection
+        per_request = per_request_module.app
+        floor_channel = AblyRestSync(**rest_client_options(ably_settings())).channels.get(CHANNEL)
+
+        def body(round_index: int) -> dict:
+            return {"username": f"bench{round_index % 50}", "message": f"round {round_index}",
+                    "id": str(uuid.uuid4())}
+
+        def bare_rest(round_index: int) -> float:
+            message = SyncMessage(name=EVENT, data=chat_data("bench", f"round {round_index}"), id=str(uuid.uuid4()))
+            started = time.perf_counter()
+            floor_channel.publish(message)
+            return time.perf_counter() - started
+
+        variants = {
+            "sendMessage (warm, Flask + REST)": lambda i: timed_wsgi_post(warm, body(i)),
+            "connection per request (replaced design)": lambda i: timed_wsgi_post(per_request, body(i)),
+            "bare REST publish (floor)": bare_rest,
+        }
+        samples = {name: [] for name in variants}
+        names = list(variants)
+        for round_index in range(WARMUP_ROUNDS + rounds):
+            rotation = round_index % len(names)  # each variant goes first equally often
+            for name in names[rotation:] + names[:rotation]:
+                seconds = variants[name](round_index)
+                if round_index >= WARMUP_ROUNDS:
+                    samples[name].append(seconds * 1000)
+    return [publish_table(samples, rounds)]
+
+
+def publish_table(samples: dict[str, list[float]], rounds: int) -> Table:
+    warm, per_request, floor = samples.values()
+    rows = [[name, len(values), median(values), p99(values), ratio(median(values), median(floor)),
+             ratio(p99(values), p99(floor))] for name, values in samples.items()]
+    return Table(
+        title="Publish path: server-side time per message (warm)",
+        columns=["Variant", "n", "p50 ms", "p99 ms", "p50 / floor", "p99 / floor"],
+        rows=rows,
+        interpretation=(
+            f"The warm function takes {ratio(median(warm), median(floor))} the time of a bare REST publish "
+            f"at the median; "
+            f"a realtime connection per request costs {ratio(median(per_request), median(warm))} "
+            f"the current function (p99: {ratio(p99(per_request), p99(warm))})."),
+        notes=[f"{rounds} rounds after {WARMUP_ROUNDS} warm-up rounds, one request of each variant per round, "
+               "in rotating order, all against one local emulator.",
+               "Both Flask variants replace the function's rate limiters with ones that never refuse; "
+               "the limiter code still runs."],
+    )
