@@ -14,7 +14,7 @@ clients: set[web.WebSocketResponse] = set()
 
 
 async def connect(request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse()
+    ws = web.WebSocketResponse(compress=False)  # as the emulator: no permessage-deflate
     await ws.prepare(request)
     clients.add(ws)
     try:

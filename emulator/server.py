@@ -153,7 +153,9 @@ class Emulator:
         fmt = MSGPACK if query.get("format") == MSGPACK else JSON
         max_frame = self.realtime.settings.max_frame_size
         # aiohttp's own limit sits above ours so an oversize frame gets an Ably error, not a bare close.
-        ws = web.WebSocketResponse(max_msg_size=4 * max_frame)
+        # No permessage-deflate: compressing every frame for every subscriber cost more CPU and
+        # memory than the fan-out itself (bench/results.md), and loopback needs no compression.
+        ws = web.WebSocketResponse(max_msg_size=4 * max_frame, compress=False)
         await ws.prepare(request)
         self.sockets.add(ws)
         transport = WebSocketTransport(ws, fmt)
