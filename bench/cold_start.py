@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -71,19 +72,28 @@ def parse_importtime(stderr: str) -> dict[str, dict]:
     return modules
 
 
+NO_BYTECODE = ", no .pyc (Vercel's default)"
+
+
 def run() -> list[Table]:
     spawns = scaled(30, minimum=3)
     importtime_runs = scaled(5, minimum=1)
-    with running_emulator() as emulator:
+    with running_emulator() as emulator, tempfile.TemporaryDirectory() as empty_cache:
         env = {**os.environ, "ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url}
-        timings = {name: [] for name in FUNCTIONS}
-        names = list(FUNCTIONS)
+        # Vercel bundles no bytecode unless the build sets VERCEL_PYTHON_COMPILEALL=1, and functions run
+        # with PYTHONDONTWRITEBYTECODE=1: every cold start compiles every module from source.
+        no_bytecode_env = {**env, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": empty_cache}
+        variants = {name: (name, env) for name in FUNCTIONS}
+        variants |= {name + NO_BYTECODE: (name, no_bytecode_env) for name in FUNCTIONS}
+        timings = {label: [] for label in variants}
+        labels = list(variants)
         for index in range(spawns):
-            for name in names[index % 2:] + names[:index % 2]:  # alternate which goes first
-                timings[name].append(spawn(name, env)[0])
+            shift = index % len(labels)  # rotate which goes first
+            for label in labels[shift:] + labels[:shift]:
+                timings[label].append(spawn(*variants[label])[0])
         importtimes = {name: [] for name in FUNCTIONS}
         for _ in range(importtime_runs):
-            for name in names:
+            for name in FUNCTIONS:
                 importtimes[name].append(parse_importtime(spawn(name, env, ("-X", "importtime"))[1]))
     return [cold_start_table(timings), import_table(importtimes), not_needed_table(importtimes[SEND_MESSAGE])]
 
@@ -97,13 +107,16 @@ def cold_start_table(timings: dict[str, list[dict]]) -> Table:
         rows.append([name, len(runs), median(totals), percentile(totals, 0.9),
                      *(median([t[phase] for t in runs]) for phase in phases), ratio(median(totals), baseline_total)])
     send_total = median([t["total"] for t in timings[SEND_MESSAGE]])
+    send_uncached = median([t["total"] for t in timings[SEND_MESSAGE + NO_BYTECODE]])
     return Table(
         title="Cold start: process spawn to the first 200",
         columns=["Function", "n", "p50 ms", "p90 ms", "interpreter start", "import", "first request",
                  "p50 / hello"],
         rows=rows,
         interpretation=f"A cold sendMessage answers in {ratio(send_total, baseline_total)} the time of a "
-                       f"hello-world Flask function ({send_total - baseline_total:.0f} ms more at the median).",
+                       f"hello-world Flask function ({send_total - baseline_total:.0f} ms more at the median); "
+                       f"without bytecode, as Vercel deploys by default, in {ratio(send_uncached, send_total)} "
+                       "its own time with bytecode, which the build flag VERCEL_PYTHON_COMPILEALL=1 avoids.",
         notes=["Fresh `python` processes (this venv), alternating; phase columns are medians: "
                "interpreter start = spawn to the probe's first line, import = loading the function by path, "
                "first request = the WSGI call, including creating the Ably client.",

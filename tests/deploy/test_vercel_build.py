@@ -26,7 +26,8 @@ def build_output(tmp_path_factory) -> Path:
     # Settings present means `vercel build` does not try to link to a cloud project.
     (project / ".vercel" / "project.json").write_text(json.dumps({"settings": {"framework": None}}))
     tools = [str(Path(sys.executable).parent), str(ROOT / "node_modules" / ".bin")]
-    env = {**os.environ, "PATH": os.pathsep.join([*tools, os.environ["PATH"]]), "VERCEL_TELEMETRY_DISABLED": "1"}
+    env = {**os.environ, "PATH": os.pathsep.join([*tools, os.environ["PATH"]]), "VERCEL_TELEMETRY_DISABLED": "1",
+           "VERCEL_PYTHON_COMPILEALL": "1"}  # as the README asks of the project's build environment
     result = subprocess.run(["vercel", "build", "--yes"], cwd=project, env=env,
                             capture_output=True, text=True, timeout=600)
     output = project / ".vercel" / "output"
@@ -62,6 +63,15 @@ def test_bundles_hold_the_runtime_dependencies_and_nothing_dev_only(build_output
             "tests/", "emulator/", "scripts/", ".env", "_vendor/_pytest/", "_vendor/pytest/",
             "_vendor/aiohttp/", "_vendor/hypothesis/", "_vendor/playwright/"))]
         assert forbidden == []
+
+
+def test_bundles_ship_precompiled_bytecode(build_output):
+    """Functions run with PYTHONDONTWRITEBYTECODE=1: without bytecode in the bundle, every cold start
+    compiles Flask and the Ably SDK from source (bench/results.md measures the cost)."""
+    for path in function_dirs(build_output).values():
+        files = json.loads((path / ".vc-config.json").read_text())["filePathMap"]
+        compiled = {f.split("/__pycache__/")[0].rsplit("/", 1)[-1] for f in files if f.endswith(".pyc")}
+        assert {"chat", "flask", "ably"} <= compiled
 
 
 def test_static_site_and_security_headers(build_output):
