@@ -98,3 +98,19 @@ def test_malformed_messages_are_skipped_and_notices_go_by_type(live_app, join, t
     notice = reader.locator(".entry--notification").filter(has_text=f"maintenance at noon {tag}")
     expect(notice).to_have_count(1)
     expect(notice.locator(".entry__author")).to_have_count(0)
+
+
+def test_direction_overrides_and_stacked_marks_arrive_intact_and_contained(join, tag):
+    ana, bo = join(f"Ana {tag}"), join(f"Bo {tag}")
+    override = f"\u202egnp.exe {tag}"  # displays as "exe.png": a classic file-name trick
+    zalgo = "Z" + "\u0336\u0337\u0338\u0489" * 60 + f" {tag}"
+    send(ana, override)
+    send(ana, zalgo)
+    for text in (override, zalgo):
+        text_element = message_row(bo, text).locator(".entry__text")
+        expect(text_element).to_have_text(text)  # delivered and drawn as it was written, nothing stripped
+        style = text_element.evaluate("text => [getComputedStyle(text).unicodeBidi, getComputedStyle(text).overflow]")
+        # plaintext isolates the text's direction from the row; hidden keeps stacked marks in the row.
+        assert style == ["plaintext", "hidden"]
+    author = message_row(bo, override).locator(".entry__author")
+    assert author.evaluate("name => getComputedStyle(name).unicodeBidi") == "isolate"
