@@ -20,7 +20,7 @@ from .channels import (
     is_ephemeral,
 )
 from .errors import AblyError, bad_request, capability_denied
-from .protocol import Action, Flag, PresenceAction
+from .protocol import Action, Flag, PresenceAction, SharedFrame
 
 SUBSCRIBE_MODES = Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE
 MODES_BY_OPERATION = {
@@ -123,9 +123,12 @@ class Router:
         so it sees its echo before its ACK."""
         subs = list(self.subscribers.get((app.app_id, channel.name), {}).values())
         subs.sort(key=lambda s: s.connection_id != first)
+        frames: dict[str, SharedFrame] = {}  # by wire name: one frame for all who attached that way
         for sub in subs:
             if sub.live and wants(sub, event):
-                sub.send(event_frame(event, channel, sub.wire_name))
+                if sub.wire_name not in frames:
+                    frames[sub.wire_name] = SharedFrame(event_frame(event, channel, sub.wire_name))
+                sub.send(frames[sub.wire_name])
 
     # -------------------------------------------------- messages
 

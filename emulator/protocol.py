@@ -165,8 +165,22 @@ def decode_frame(raw: bytes | str, fmt: str) -> dict:
     return pm
 
 
+class SharedFrame(dict):
+    """A protocol message sent unchanged to many connections, so encoded once per format."""
+
+    __slots__ = ("encoded",)
+
+    def __init__(self, pm: dict):
+        super().__init__(pm)
+        self.encoded: dict[str, bytes | str] = {}
+
+
 def encode_frame(pm: dict, fmt: str) -> bytes | str:
-    return dumps(render_protocol_message(pm, fmt), fmt)
+    if not isinstance(pm, SharedFrame):
+        return dumps(render_protocol_message(pm, fmt), fmt)
+    if fmt not in pm.encoded:
+        pm.encoded[fmt] = dumps(render_protocol_message(pm, fmt), fmt)
+    return pm.encoded[fmt]
 
 
 def error_frame(error: AblyError, channel: str | None = None) -> dict:

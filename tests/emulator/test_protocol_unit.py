@@ -12,7 +12,7 @@ from emulator.apps import Registry
 from emulator.channels import MESSAGE_FIELDS, Channel, HistoryQuery, check_size, clean_payload
 from emulator.errors import AblyError
 from emulator.messaging import Router
-from emulator.protocol import JSON, MSGPACK, decode_frame, encode_frame
+from emulator.protocol import JSON, MSGPACK, Action, SharedFrame, decode_frame, encode_frame
 
 
 def test_binary_from_json_client_reaches_msgpack_client_as_bytes():
@@ -144,3 +144,12 @@ def test_duplicate_ids_within_one_batch_are_stored_once():
     assert serials[0] == serials[1] != serials[2]
     assert router.publish(app, "c", [{"id": "b"}], creds, None) == [serials[2]]
     assert [i["id"] for e in app.channel("c").log for i in e.items] == ["a", "b"]
+
+
+def test_a_shared_frame_is_encoded_once_per_format_and_like_a_plain_one():
+    pm = {"action": Action.MESSAGE, "channel": "room", "messages": [{"name": "n", "data": b"\x00\x01"}]}
+    shared = SharedFrame(pm)
+    for fmt in ("json", "msgpack"):
+        first = encode_frame(shared, fmt)
+        assert encode_frame(shared, fmt) is first
+        assert decode_frame(first, fmt) == decode_frame(encode_frame(pm, fmt), fmt)
