@@ -13,6 +13,7 @@ from .protocol import PresenceAction
 
 MAX_MESSAGE_SIZE = 64 * 1024
 MAX_LOG_ENTRIES = 10_000  # per channel, whatever the retention says
+MAX_LOG_BYTES = 32 * 1024 * 1024  # per channel: 10,000 large messages would be 640 MiB
 MAX_IDEMPOTENT_IDS = 10_000  # per channel
 MESSAGE_FIELDS = ("id", "name", "data", "encoding", "clientId", "extras")
 PRESENCE_FIELDS = ("id", "clientId", "data", "encoding", "extras")
@@ -83,6 +84,10 @@ class Event:
     items: list[dict]
     connection_id: str | None
 
+    @property
+    def size(self) -> int:
+        return sum(message_size(item) for item in self.items)
+
 
 @dataclass
 class Member:
@@ -98,6 +103,7 @@ class Channel:
     retention_ms: int
     seq: int = 0
     log: deque = field(default_factory=deque)
+    log_bytes: int = 0  # message_size of everything in the log
     ids: OrderedDict = field(default_factory=OrderedDict)  # message id -> serial
     members: dict = field(default_factory=dict)  # (clientId, connectionId) -> Member
     journal: object = None  # optional callable(channel, event), e.g. the SQLite history store
@@ -129,6 +135,7 @@ class Channel:
                 item["serial"] = f"{self.serial(event.seq)}:{position:04d}"
                 self.remember_id(item.get("id"), item["serial"])
         self.log.append(event)
+        self.log_bytes += event.size
         self.prune(now)
         if self.journal is not None:
             self.journal(self, event)
@@ -138,14 +145,16 @@ class Channel:
         """Reload a journalled log (serials and idempotency ids continue where they were)."""
         self.seq = seq
         self.log.extend(events)
+        self.log_bytes += sum(event.size for event in events)
         for event in events:
             for item in event.items if event.kind == "message" else ():
                 self.remember_id(item.get("id"), item.get("serial"))
         self.prune(now)
 
     def prune(self, now: int) -> None:
-        while self.log and (len(self.log) > MAX_LOG_ENTRIES or now - self.log[0].timestamp > self.retention_ms):
-            self.log.popleft()
+        while self.log and (len(self.log) > MAX_LOG_ENTRIES or self.log_bytes > MAX_LOG_BYTES
+                            or now - self.log[0].timestamp > self.retention_ms):
+            self.log_bytes -= self.log.popleft().size
         while self.ids and len(self.ids) > MAX_IDEMPOTENT_IDS:
             self.ids.popitem(last=False)
 

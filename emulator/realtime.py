@@ -30,6 +30,7 @@ from .protocol import ALL_MODES, Action, Flag, error_frame
 SYNC_PAGE_SIZE = 100
 REAUTH_LEAD_S = 30  # how long before token expiry the server asks for a new one
 MAX_REMEMBERED_REPLIES = 1000
+MAX_CHANNELS_PER_CONNECTION = 200  # Ably's default limit; each attachment holds memory
 KNOWN_ACTIONS = {int(a) for a in Action}
 # Actions a client may send that expect an ACK/NACK but that we don't implement.
 UNSUPPORTED_ACKED_ACTIONS = {Action.OBJECT, Action.ANNOTATION}
@@ -366,6 +367,11 @@ class Realtime:
         allowed = granted_modes(ops)
         requested = Flag(pm.get("flags") or 0) & ALL_MODES if isinstance(pm.get("flags"), int) else Flag(0)
         modes = (requested & allowed) if requested else allowed
+        if name not in conn.attachments and len(conn.attachments) >= MAX_CHANNELS_PER_CONNECTION:
+            conn.send(error_frame(AblyError(
+                90010, 400, f"Maximum number of channels per connection ({MAX_CHANNELS_PER_CONNECTION}) exceeded"),
+                wire_name))
+            return
         channel = conn.app.channel(name)
         channel.prune(self.registry.clock())
         previous = conn.attachments.get(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ log = logging.getLogger("emulator")
 
 PRUNE_INTERVAL_S = 10
 # A client that stops reading is dropped (it may resume) rather than buffered without limit.
-MAX_QUEUED_FRAMES = 10_000
+MAX_QUEUED_BYTES = 8 * 1024 * 1024
 
 
 def now_ms() -> int:
@@ -43,10 +44,12 @@ def _guarded(fn) -> None:
 class WebSocketTransport:
     """Queues encoded frames for one socket; a writer task sends them in order."""
 
-    def __init__(self, ws: web.WebSocketResponse, fmt: str):
+    def __init__(self, ws: web.WebSocketResponse, fmt: str, socket: asyncio.Transport):
         self.ws = ws
         self.format = fmt
+        self.socket = socket
         self.queue: asyncio.Queue = asyncio.Queue()
+        self.queued_bytes = 0
         self.closing = False
         self.last_sent = time.monotonic()
         self.writer = asyncio.create_task(self._write())
@@ -60,10 +63,11 @@ class WebSocketTransport:
             log.exception("could not encode frame for action %s", pm.get("action"))
             return
         self.last_sent = time.monotonic()
-        if self.queue.qsize() >= MAX_QUEUED_FRAMES:
+        if self.queued_bytes + len(frame) > MAX_QUEUED_BYTES:
             log.warning("dropping a connection that is not reading its frames")
-            self.close()
+            self.abort()
             return
+        self.queued_bytes += len(frame)
         self.queue.put_nowait(frame)
 
     def close(self) -> None:
@@ -71,9 +75,15 @@ class WebSocketTransport:
             self.closing = True
             self.queue.put_nowait(None)
 
+    def abort(self) -> None:
+        """Drop the socket now: a closing handshake would wait behind frames the peer never reads."""
+        self.close()
+        self.socket.abort()
+
     async def _write(self) -> None:
         try:
             while (frame := await self.queue.get()) is not None:
+                self.queued_bytes -= len(frame)
                 if isinstance(frame, str):
                     await self.ws.send_str(frame)
                 else:
@@ -82,7 +92,8 @@ class WebSocketTransport:
             pass  # the peer went away; the reader notices too
         finally:
             self.closing = True
-            await self.ws.close()
+            with contextlib.suppress(ConnectionError, RuntimeError):  # an aborted socket cannot say goodbye
+                await self.ws.close()
 
 
 @dataclass
@@ -158,7 +169,7 @@ class Emulator:
         ws = web.WebSocketResponse(max_msg_size=4 * max_frame, compress=False)
         await ws.prepare(request)
         self.sockets.add(ws)
-        transport = WebSocketTransport(ws, fmt)
+        transport = WebSocketTransport(ws, fmt, request.transport)
         try:
             conn = self.realtime.open(query, transport)
         except Exception:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator.apps import Registry
-from emulator.channels import MESSAGE_FIELDS, Channel, HistoryQuery, check_size, clean_payload
+from emulator.channels import MAX_LOG_BYTES, MESSAGE_FIELDS, Channel, HistoryQuery, check_size, clean_payload
 from emulator.errors import AblyError
 from emulator.messaging import Router
 from emulator.protocol import JSON, MSGPACK, Action, SharedFrame, decode_frame, encode_frame
@@ -153,3 +153,13 @@ def test_a_shared_frame_is_encoded_once_per_format_and_like_a_plain_one():
         first = encode_frame(shared, fmt)
         assert encode_frame(shared, fmt) is first
         assert decode_frame(first, fmt) == decode_frame(encode_frame(pm, fmt), fmt)
+
+
+def test_a_channel_log_is_bounded_in_bytes_as_well_as_in_count():
+    ch = Channel("c", "ep", retention_ms=10**9)
+    big = "x" * 60 * 1024
+    for number in range(1000):  # 60 MiB of messages, well under the count limit
+        ch.append("message", [{"id": f"m{number}", "data": big}], now=number, connection_id=None)
+    assert ch.log_bytes <= MAX_LOG_BYTES < 1000 * len(big)
+    assert ch.log_bytes == sum(event.size for event in ch.log)
+    assert ch.log[-1].items[0]["id"] == "m999"  # the newest are kept

@@ -449,3 +449,15 @@ def test_persisted_namespace_keeps_history_longer(world):
     for name in ("persisted:room", "room"):
         app.channel(name).prune(clock())
     assert len(app.channel("persisted:room").log) == 1 and len(app.channel("room").log) == 0
+
+
+def test_a_connection_may_attach_at_most_200_channels(world):
+    _, _, realtime = world
+    conn, t = connect(realtime)
+    t.take()
+    for number in range(200):
+        attach(realtime, conn, t, f"room-{number}")
+    [refused] = attach(realtime, conn, t, "one-too-many")
+    assert refused["action"] == Action.ERROR and refused["error"]["code"] == 90010
+    [again] = attach(realtime, conn, t, "room-0")  # re-attaching one it has is fine
+    assert again["action"] == Action.ATTACHED
