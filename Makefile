@@ -32,7 +32,7 @@ bench: install
 
 # The reliability and fuzz suites at a size too slow for every test run.
 soak: install
-	CHURN_SUBSCRIBERS=100 CHURN_MESSAGES=2000 CHURN_CUT_EVERY_MS=30 FUZZ_EXAMPLES=5000 \
+	CHURN_SUBSCRIBERS=100 CHURN_PY_SUBSCRIBERS=20 CHURN_MESSAGES=2000 CHURN_CUT_EVERY_MS=30 FUZZ_EXAMPLES=5000 \
 	LOAD_CONNECTIONS=1000 LOAD_HOLD_S=60 FLOOD_FRAMES=200000 FLOOD_BAD_CONNECTIONS=200 \
 		$(PY) -m pytest -s tests/reliability tests/functions/test_fuzz.py
 

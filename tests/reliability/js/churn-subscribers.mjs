@@ -1,6 +1,7 @@
 // N ably-js subscribers on `chat`, each behind a TCP proxy that cuts connections at random.
-// Driven by tests/reliability/test_churn.py over stdio: prints {"ready":true} once every subscriber
-// is attached, then reads one line, the JSON list of message ids that /api/sendMessage accepted,
+// Driven by tests/reliability/test_churn.py over stdio: prints {"ready":true,"proxyPort":…} once
+// every subscriber is attached (other clients may connect through the proxy too, and get cut
+// alike), then reads one line, the JSON list of message ids that /api/sendMessage accepted,
 // waits until every subscriber has them (or gives up), and prints a JSON summary.
 import net from 'node:net';
 import readline from 'node:readline';
@@ -72,7 +73,7 @@ const cutter = setInterval(() => {
   cuts += 1;
 }, cutEveryMs);
 
-console.log(JSON.stringify({ ready: true }));
+console.log(JSON.stringify({ ready: true, proxyPort: proxy.address().port }));
 const lines = readline.createInterface({ input: process.stdin });
 const [accepted] = await once(lines, 'line');
 const acceptedIds = JSON.parse(accepted);
