@@ -32,6 +32,7 @@ class AblySettings:
     key_name: str
     key_secret: str = field(repr=False)  # keeps the secret out of logs and tracebacks
     endpoint: Endpoint | None = None  # None means Ably's cloud
+    browser_token_ttl_s: int = 3600
 
     @property
     def key(self) -> str:
@@ -60,9 +61,18 @@ def parse_endpoint(value: str | None) -> Endpoint | None:
     return Endpoint(parts.hostname, port)
 
 
+def parse_token_ttl(value: str | None) -> int:
+    if not value or not value.strip():
+        return 3600
+    if not value.strip().isdigit() or not 5 <= int(value) <= 3600:
+        raise ConfigError("ABLY_TOKEN_TTL is malformed: expected whole seconds from 5 to 3600")
+    return int(value)
+
+
 @functools.cache
 def ably_settings() -> AblySettings:
     """The settings, validated on first use so that a bad value fails the request, not the import."""
     load_dotenv()  # never overrides variables that are already set
     key_name, key_secret = parse_key(os.environ.get("ABLY_API_KEY"))
-    return AblySettings(key_name, key_secret, parse_endpoint(os.environ.get("ABLY_ENDPOINT")))
+    return AblySettings(key_name, key_secret, parse_endpoint(os.environ.get("ABLY_ENDPOINT")),
+                        parse_token_ttl(os.environ.get("ABLY_TOKEN_TTL")))

@@ -12,7 +12,6 @@ import json
 import secrets
 import time
 
-BROWSER_TOKEN_TTL_MS = 60 * 60 * 1000
 # Browsers may read and join the room but not publish: chat messages go through
 # /api/sendMessage, where they are validated.
 BROWSER_CAPABILITY = json.dumps({"chat": ["subscribe", "presence", "history"]}, separators=(",", ":"))
@@ -27,10 +26,11 @@ def sign_token_request(fields: dict, secret: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-def browser_token_request(key_name: str, secret: str, client_id: str, now_ms: int | None = None) -> dict:
+def browser_token_request(key_name: str, secret: str, client_id: str, ttl_s: int,
+                          now_ms: int | None = None) -> dict:
     fields = {
         "keyName": key_name,
-        "ttl": BROWSER_TOKEN_TTL_MS,
+        "ttl": ttl_s * 1000,
         "capability": BROWSER_CAPABILITY,
         "clientId": client_id,
         "timestamp": int(time.time() * 1000) if now_ms is None else now_ms,

@@ -28,7 +28,7 @@ EMULATOR_READY = re.compile(r"ready on (http://\S+)")
 def configured_ably() -> dict:
     """ABLY_* settings from .env, overridden by the environment, as the functions will see them."""
     values = {**dotenv_values(ROOT / ".env"), **os.environ}
-    return {name: values[name] for name in ("ABLY_API_KEY", "ABLY_ENDPOINT") if values.get(name)}
+    return {name: values[name] for name in ("ABLY_API_KEY", "ABLY_ENDPOINT", "ABLY_TOKEN_TTL") if values.get(name)}
 
 
 def forward_output(stream) -> None:
@@ -127,7 +127,7 @@ def main() -> int:
             from emulator import DEFAULT_KEY
             key = args.emulator_key or DEFAULT_KEY
             emulator, emulator_url = start_emulator(args.emulator_port, key)
-            ably = {"ABLY_API_KEY": key, "ABLY_ENDPOINT": emulator_url}
+            ably |= {"ABLY_API_KEY": key, "ABLY_ENDPOINT": emulator_url}
             where = f"the local Ably emulator at {emulator_url} (no ABLY_API_KEY configured)"
         config = write_dev_config(ably)
         vercel = start_vercel_dev(args.port, config)

@@ -18,7 +18,9 @@ def ably_token_request():
     enforce(per_ip, client_ip(request))
     client_id = clean_username(request.args.get("clientId"), field="clientId")
     settings = ably_settings()
-    response = app.json.response(browser_token_request(settings.key_name, settings.key_secret, client_id))
+    token_request = browser_token_request(settings.key_name, settings.key_secret, client_id,
+                                          settings.browser_token_ttl_s)
+    response = app.json.response(token_request)
     if settings.endpoint:
         # Tells the browser to connect to this local Ably-compatible service, not Ably's cloud.
         response.headers["X-Realtime-Endpoint"] = settings.endpoint.url

@@ -10,11 +10,12 @@ TEST_KEY = "testapp.testkey:test-secret-value"
 def configure(monkeypatch):
     """Set the Ably environment for one test, as a fresh function instance would read it."""
 
-    def apply(key: str | None = TEST_KEY, endpoint: str | None = None):
+    def apply(key: str | None = TEST_KEY, endpoint: str | None = None, token_ttl: str | None = None):
         # An empty value counts as unset and, unlike a missing one, is never filled in from
         # a developer's .env file, which keeps these tests hermetic.
         monkeypatch.setenv("ABLY_API_KEY", key or "")
         monkeypatch.setenv("ABLY_ENDPOINT", endpoint or "")
+        monkeypatch.setenv("ABLY_TOKEN_TTL", token_ttl or "")
         config.ably_settings.cache_clear()
         monkeypatch.setattr(publisher, "_client", None)
 

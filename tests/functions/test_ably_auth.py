@@ -32,12 +32,23 @@ def test_returns_a_signed_token_request_for_the_user(auth_client):
     key_name, secret = TEST_KEY.split(":")
     assert token_request["keyName"] == key_name
     assert token_request["clientId"] == "Ana"
-    assert 0 < token_request["ttl"] <= 3_600_000
+    assert token_request["ttl"] == 3_600_000
     assert before - 1000 <= token_request["timestamp"] <= time.time() * 1000 + 1000
     assert len(token_request["nonce"]) >= 16
     assert token_request["mac"] == expected_mac(token_request, secret)
     assert json.loads(token_request["capability"]) == {"chat": ["subscribe", "presence", "history"]}
     assert secret not in response.get_data(as_text=True)
+
+
+def test_the_token_lifetime_can_be_shortened(auth_client, configure):
+    configure(token_ttl="600")
+    assert auth_client.get("/api/ably/auth?clientId=Ana").get_json()["ttl"] == 600_000
+
+
+@pytest.mark.parametrize("ttl", ["0", "4", "3601", "1.5", "ten"])
+def test_an_out_of_range_token_lifetime_is_named(auth_client, configure, ttl):
+    configure(token_ttl=ttl)
+    assert_json_error(auth_client.get("/api/ably/auth?clientId=Ana"), 500, mentions="ABLY_TOKEN_TTL")
 
 
 def test_every_token_request_is_fresh(auth_client):
