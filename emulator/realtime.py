@@ -96,6 +96,13 @@ def _query_ms(value, default: int, minimum: int) -> int:
         raise bad_request(f"Invalid transport parameter value {value!r}", 40003) from None
 
 
+def _require_mode(conn: Connection, channel_name: str, mode: Flag, what: str) -> None:
+    """A channel attached with explicit modes may only be used as those modes allow."""
+    attachment = conn.attachments.get(channel_name)
+    if attachment is not None and not attachment.modes & mode:
+        raise AblyError(40160, 401, f"Channel '{channel_name}' was attached without {what} mode")
+
+
 def _unsupported():
     raise AblyError(40000, 400, "This emulator does not support objects or annotations")
 
@@ -498,9 +505,7 @@ class Realtime:
     def _on_message(self, conn: Connection, pm: dict) -> None:
         def publish():
             name, _ = split_qualifier(pm.get("channel"))
-            attachment = conn.attachments.get(name)
-            if attachment is not None and not attachment.modes & Flag.PUBLISH:
-                raise AblyError(40160, 401, f"Channel '{name}' was attached without publish mode")
+            _require_mode(conn, name, Flag.PUBLISH, "publish")
             serials = self.router.publish(
                 conn.app, name, pm.get("messages") or [], conn.creds, conn.client_id,
                 connection_id=conn.id, id_prefix=f"{conn.id}:{pm['msgSerial']}",
@@ -511,9 +516,7 @@ class Realtime:
     def _on_presence(self, conn: Connection, pm: dict) -> None:
         def enter_or_leave():
             name, _ = split_qualifier(pm.get("channel"))
-            attachment = conn.attachments.get(name)
-            if attachment is not None and not attachment.modes & Flag.PRESENCE:
-                raise AblyError(40160, 401, f"Channel '{name}' was attached without presence mode")
+            _require_mode(conn, name, Flag.PRESENCE, "presence")
             self.router.presence(
                 conn.app, name, pm.get("presence") or [], conn.creds, conn.client_id,
                 connection_id=conn.id, id_prefix=f"{conn.id}:{pm['msgSerial']}",
