@@ -20,7 +20,8 @@ def send_message():
     username = clean_username(body.get("username"))
     text = clean_message_text(body.get("message"))
     message_id = clean_message_id(body.get("id"))
-    enforce(per_user, username.casefold())
+    # Names are not accounts: keyed with the IP too, so nobody can use up someone else's allowance.
+    enforce(per_user, f"{client_ip(request)} {username.casefold()}")
     try:
         return publish_chat_message(username, text, message_id)
     except PublishFailed as error:

@@ -24,7 +24,8 @@ class Endpoint:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return f"http://{host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def parse_endpoint(value: str | None) -> Endpoint | None:
 def parse_token_ttl(value: str | None) -> int:
     if not value or not value.strip():
         return 3600
-    if not value.strip().isdigit() or not 5 <= int(value) <= 3600:
+    if not re.fullmatch(r"[0-9]+", value.strip()) or not 5 <= int(value) <= 3600:
         raise ConfigError("ABLY_TOKEN_TTL is malformed: expected whole seconds from 5 to 3600")
     return int(value)
 

@@ -53,7 +53,7 @@ def json_object_body(request: Request) -> dict:
         raise BadRequest("Content-Type must be application/json", status=415)
     try:
         body = json.loads(request.get_data())
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         raise BadRequest("the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")

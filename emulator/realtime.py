@@ -416,7 +416,7 @@ class Realtime:
         if error is not None:
             attached["error"] = error.to_wire()
         conn.send(attached)
-        subscriber = self._subscriber(conn, name, conn.attachments[name])
+        subscriber = self._subscriber(conn, conn.attachments[name])
         for event in replay:
             if wants(subscriber, event):
                 conn.send(event_frame(event, channel, wire_name))
@@ -470,7 +470,7 @@ class Realtime:
             self.router.leave_all(conn.app, channel, conn.id)
             conn.presence_channels.discard(name)
 
-    def _subscriber(self, conn: Connection, name: str, attachment: Attachment) -> Subscriber:
+    def _subscriber(self, conn: Connection, attachment: Attachment) -> Subscriber:
         # Echo can be turned off for the whole connection or, with the `echo` param, per channel.
         echo = conn.echo and attachment.params.get("echo", "true").lower() != "false"
         return Subscriber(conn.id, echo, attachment.modes, attachment.wire_name,
@@ -481,7 +481,7 @@ class Realtime:
         if attachment is None:
             self.router.detach(conn.app, name, conn.id)
         else:
-            self.router.attach(conn.app, name, self._subscriber(conn, name, attachment))
+            self.router.attach(conn.app, name, self._subscriber(conn, attachment))
 
     # ================================================== publishing
 

@@ -241,7 +241,7 @@ class RestApi:
         creds = self.authenticate(request)
         ops = self._ops(creds, name)
         if "subscribe" not in ops and "presence" not in ops:
-            raise AblyError(40160, 401, f"Action not permitted: no 'subscribe' capability on channel '{name}'")
+            raise capability_denied("subscribe", name)
         app = self.registry.app_of(creds)
         channel = app.existing_channel(name)
         try:
@@ -257,7 +257,7 @@ class RestApi:
     async def channel_details(self, request, name):
         creds = self.authenticate(request)
         if "channel-metadata" not in self._ops(creds, name):
-            raise AblyError(40160, 401, f"Action not permitted: no 'channel-metadata' capability on '{name}'")
+            raise capability_denied("channel-metadata", name)
         app = self.registry.app_of(creds)
         subs = self.realtime.router.subscribers.get((app.app_id, name), {})
         channel = app.existing_channel(name)

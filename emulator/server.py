@@ -109,7 +109,6 @@ class Options:
 
 class Emulator:
     def __init__(self, options: Options):
-        self.options = options
         self.store = HistoryStore(options.history_file) if options.history_file else None
         self.registry = Registry(now_ms, options.retention or Retention(), options.timestamp_window_ms, self.store)
         self.default_key = self.registry.add_key_str(options.key)
@@ -222,17 +221,20 @@ class Emulator:
                 quiet = 0
             await asyncio.sleep(interval - quiet)
 
+    def _prune(self) -> None:
+        now = self.registry.clock()
+        for emulated_app in list(self.registry.apps.values()):
+            emulated_app.prune(now, self.realtime.router.channels_in_use(emulated_app))
+        if self.store:
+            # The longest retention; shorter-lived channels are trimmed again when loaded.
+            retention = self.registry.retention
+            self.store.prune(now - max(retention.default_ms, retention.persisted_ms))
+
     async def _start_pruning(self, app) -> None:
         async def prune():
             while True:
                 await asyncio.sleep(PRUNE_INTERVAL_S)
-                now = self.registry.clock()
-                for emulated_app in list(self.registry.apps.values()):
-                    emulated_app.prune(now, self.realtime.router.channels_in_use(emulated_app))
-                if self.store:
-                    # The longest retention; shorter-lived channels are trimmed again when loaded.
-                    retention = self.registry.retention
-                    self.store.prune(now - max(retention.default_ms, retention.persisted_ms))
+                _guarded(self._prune)  # a failure must not end pruning for good
         task = asyncio.create_task(prune())
 
         async def stop(_):

@@ -41,11 +41,15 @@ def start_emulator(port: int, key: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port), "--key", key],
         cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
-    for line in process.stdout:
-        print(f"[emulator] {line}", end="", flush=True)
-        if match := EMULATOR_READY.search(line):
-            threading.Thread(target=forward_output, args=(process.stdout,), daemon=True).start()
-            return process, match[1]
+    try:
+        for line in process.stdout:
+            print(f"[emulator] {line}", end="", flush=True)
+            if match := EMULATOR_READY.search(line):
+                threading.Thread(target=forward_output, args=(process.stdout,), daemon=True).start()
+                return process, match[1]
+    except BaseException:  # Ctrl-C while it starts: it has its own session, so stop it here
+        stop(process)
+        raise
     raise SystemExit(f"the Ably emulator exited with code {process.wait()} before it was ready")
 
 

@@ -85,7 +85,7 @@ export class MessageLog {
   addNotice(text, now = Date.now()) {
     const timeline = this.#entries.filter((entry) => !isOutbox(entry));
     const entry = {
-      id: `local:${++this.#localIds}`,
+      id: `#local-${++this.#localIds}`, // "#" never passes the server's id rules: no clash with a real message
       type: 'notification',
       username: null,
       text,

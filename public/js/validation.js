@@ -1,5 +1,6 @@
-// The same rules the server applies, checked here so the form can answer before a round
-// trip. The server stays the authority: its 400 messages are shown as they come.
+// The server's main rules, checked here so the form can answer before a round trip. The
+// server stays the authority (it also refuses control characters in messages, for one):
+// its 400 messages are shown as they come.
 
 export const USERNAME_MAX_LENGTH = 32;
 export const MESSAGE_MAX_LENGTH = 2000;

@@ -45,7 +45,7 @@ def test_the_token_lifetime_can_be_shortened(auth_client, configure):
     assert auth_client.get("/api/ably/auth?clientId=Ana").get_json()["ttl"] == 600_000
 
 
-@pytest.mark.parametrize("ttl", ["0", "4", "3601", "1.5", "ten"])
+@pytest.mark.parametrize("ttl", ["0", "4", "3601", "1.5", "ten", "\u00b2"])
 def test_an_out_of_range_token_lifetime_is_named(auth_client, configure, ttl):
     configure(token_ttl=ttl)
     assert_json_error(auth_client.get("/api/ably/auth?clientId=Ana"), 500, mentions="ABLY_TOKEN_TTL")
@@ -67,6 +67,8 @@ def test_names_the_local_endpoint_only_when_one_is_configured(auth_client, confi
     configure(endpoint="http://127.0.0.1:8081")
     response = auth_client.get("/api/ably/auth?clientId=Ana")
     assert response.headers["X-Realtime-Endpoint"] == "http://127.0.0.1:8081"
+    configure(endpoint="http://[::1]:8081")
+    assert auth_client.get("/api/ably/auth?clientId=Ana").headers["X-Realtime-Endpoint"] == "http://[::1]:8081"
 
 
 @pytest.mark.parametrize("query, mentions", [

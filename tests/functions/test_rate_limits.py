@@ -37,6 +37,9 @@ def test_send_message_limits_each_user(send_client, configure, closed_port):
     assert_json_error(response, 429, mentions="too many requests")
     assert int(response.headers["Retry-After"]) >= 1
     assert post(send_client, {**VALID, "username": "Bo"}).status_code == 502  # another user is not limited
+    # Nor is the same name from elsewhere: a name is not an account, so no one can use up another's.
+    elsewhere = send_client.post("/api/sendMessage", json=VALID, headers={"X-Forwarded-For": "192.0.2.9"})
+    assert elsewhere.status_code == 502
 
 
 def test_send_message_limits_each_ip(send_client):

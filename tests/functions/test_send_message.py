@@ -42,6 +42,7 @@ def test_module_exposes_a_wsgi_app_at_the_full_path():
     ('["Ana", "hello"]', "JSON object"),
     ("null", "JSON object"),
     ('"hello"', "JSON object"),
+    ("[" * 15000, "not valid JSON"),  # nested too deep for the parser
 ])
 def test_body_must_be_a_json_object(send_client, body, mentions):
     assert_json_error(post(send_client, body), 400, mentions=mentions)
