@@ -70,6 +70,40 @@ def parse_token_ttl(value: str | None) -> int:
     return int(value)
 
 
+def parse_session_secret(value: str | None) -> str | None:
+    """None means: derive the session key from ABLY_API_KEY's secret."""
+    if not value or not value.strip():
+        return None
+    if len(value.strip()) < 32:
+        raise ConfigError("SESSION_SECRET is malformed: expected at least 32 characters")
+    return value.strip()
+
+
+def parse_redis_url(value: str | None) -> str | None:
+    """redis://[user:password@]host[:port][/db] or rediss:// (TLS); None means counts in memory."""
+    if not value or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError("REDIS_URL is malformed: the port is not a number from 1 to 65535") from None
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname \
+            or not re.fullmatch(r"/?[0-9]*", parts.path or ""):
+        raise ConfigError("REDIS_URL is malformed: expected redis://host:port or rediss://host:port")
+    return value.strip()
+
+
+def check_environment(environ) -> None:
+    """Raise the first ConfigError in `environ` (a mapping of variable names to values), as a request
+    would report it. For checking a configuration before anything starts."""
+    parse_key(environ.get("ABLY_API_KEY"))
+    parse_endpoint(environ.get("ABLY_ENDPOINT"))
+    parse_token_ttl(environ.get("ABLY_TOKEN_TTL"))
+    parse_session_secret(environ.get("SESSION_SECRET"))
+    parse_redis_url(environ.get("REDIS_URL"))
+
+
 @functools.cache
 def ably_settings() -> AblySettings:
     """The settings, validated on first use so that a bad value fails the request, not the import."""
