@@ -1,28 +1,35 @@
-"""POST /api/sendMessage: validate a chat message and publish it to the `chat` channel."""
+"""POST /api/sendMessage {"message", "id"?}: publish a chat message as the session's user, in the
+session's room. A `username` or `room` in the body must agree with the session."""
 
-from flask import request
+from flask import Blueprint, jsonify, request
 
-from chat.publisher import PublishFailed, publish_chat_message
-from chat.ratelimit import Rate, RateLimiter
+from chat.limits import SEND_PER_IP, SEND_PER_USER
+from chat.messages import EVENT, outgoing_message
+from chat.rooms import channel_for, clean_room
+from chat.sessions import check_agrees
 from chat.validation import clean_message_id, clean_message_text, clean_username
-from chat.web import client_ip, create_app, enforce, error_response, json_object_body
+from chat.web import client_key, create_app, enforce, json_object_body, services, session_of
 
-app = create_app(__name__)
-# Well under Ably's 50 messages/s per channel; see chat/ratelimit.py for what "per instance" means.
-per_ip = RateLimiter(Rate(burst=60, per_second=5))
-per_user = RateLimiter(Rate(burst=10, per_second=1))
+routes = Blueprint("send_message", __name__)
 
 
-@app.post("/api/sendMessage", provide_automatic_options=False)
+@routes.post("/api/sendMessage", provide_automatic_options=False)
 def send_message():
-    enforce(per_ip, client_ip(request))
+    chat = services()
+    enforce(SEND_PER_IP, client_key(request))
+    session = session_of(request)
     body = json_object_body(request)
-    username = clean_username(body.get("username"))
     text = clean_message_text(body.get("message"))
-    message_id = clean_message_id(body.get("id"))
-    # Names are not accounts: keyed with the IP too, so nobody can use up someone else's allowance.
-    enforce(per_user, f"{client_ip(request)} {username.casefold()}")
-    try:
-        return publish_chat_message(username, text, message_id)
-    except PublishFailed as error:
-        return error_response(502, str(error))
+    browser_id = clean_message_id(body.get("id"))
+    check_agrees(session, name=optional(body, "username", clean_username), room=optional(body, "room", clean_room))
+    enforce(SEND_PER_USER, f"{session.room}:{session.claim}")
+    message_id, data = outgoing_message(session, text, browser_id)
+    chat.ably.publish(channel_for(session.room), EVENT, data, message_id)
+    return jsonify(id=message_id, message=data)
+
+
+def optional(body: dict, field: str, clean):
+    return None if body.get(field) is None else clean(body[field], field)
+
+
+app = create_app(routes)

@@ -1,6 +1,5 @@
-"""Ably settings, read once per process from the environment (and `.env`, if present)."""
+"""The functions' settings, from the environment (and `.env`, if present), checked as they are read."""
 
-import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -29,15 +28,37 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
-class AblySettings:
-    key_name: str
-    key_secret: str = field(repr=False)  # keeps the secret out of logs and tracebacks
-    endpoint: Endpoint | None = None  # None means Ably's cloud
+class Settings:
+    """Everything the functions read from the environment, checked once when a function loads."""
+
+    ably_key_name: str
+    ably_key_secret: str = field(repr=False)  # keeps the secret out of logs and tracebacks
+    ably_endpoint: Endpoint | None = None  # None means Ably's cloud
     browser_token_ttl_s: int = 3600
+    session_secret: str | None = field(default=None, repr=False)  # None: derived from the Ably key
+    redis_url: str | None = field(default=None, repr=False)  # None: counts in memory; may hold a password
+    # Only Vercel's edge sets X-Forwarded-For and X-Real-IP itself; anywhere else a caller could.
+    trust_proxy_headers: bool = False
 
     @property
-    def key(self) -> str:
-        return f"{self.key_name}:{self.key_secret}"
+    def ably_key(self) -> str:
+        return f"{self.ably_key_name}:{self.ably_key_secret}"
+
+    @classmethod
+    def from_environment(cls, environ=None) -> "Settings":
+        """From `environ`, or from the process environment and `.env` (real variables win)."""
+        if environ is None:
+            load_dotenv()  # never overrides variables that are already set
+            environ = os.environ
+        key_name, key_secret = parse_key(environ.get("ABLY_API_KEY"))
+        return cls(
+            key_name, key_secret,
+            ably_endpoint=parse_endpoint(environ.get("ABLY_ENDPOINT")),
+            browser_token_ttl_s=parse_token_ttl(environ.get("ABLY_TOKEN_TTL")),
+            session_secret=parse_session_secret(environ.get("SESSION_SECRET")),
+            redis_url=parse_redis_url(environ.get("REDIS_URL")),
+            trust_proxy_headers=environ.get("VERCEL_ENV") in ("production", "preview"),
+        )
 
 
 def parse_key(value: str | None) -> tuple[str, str]:
@@ -95,19 +116,6 @@ def parse_redis_url(value: str | None) -> str | None:
 
 
 def check_environment(environ) -> None:
-    """Raise the first ConfigError in `environ` (a mapping of variable names to values), as a request
-    would report it. For checking a configuration before anything starts."""
-    parse_key(environ.get("ABLY_API_KEY"))
-    parse_endpoint(environ.get("ABLY_ENDPOINT"))
-    parse_token_ttl(environ.get("ABLY_TOKEN_TTL"))
-    parse_session_secret(environ.get("SESSION_SECRET"))
-    parse_redis_url(environ.get("REDIS_URL"))
-
-
-@functools.cache
-def ably_settings() -> AblySettings:
-    """The settings, validated on first use so that a bad value fails the request, not the import."""
-    load_dotenv()  # never overrides variables that are already set
-    key_name, key_secret = parse_key(os.environ.get("ABLY_API_KEY"))
-    return AblySettings(key_name, key_secret, parse_endpoint(os.environ.get("ABLY_ENDPOINT")),
-                        parse_token_ttl(os.environ.get("ABLY_TOKEN_TTL")))
+    """Raise the first ConfigError in `environ` (a mapping of variable names to values), as a
+    function would report it. For checking a configuration before anything starts."""
+    Settings.from_environment(environ)

@@ -1,27 +1,38 @@
-"""GET /api/ably/auth?clientId=NAME: a short-lived Ably TokenRequest for one browser user."""
+"""GET /api/ably/auth: an Ably TokenRequest for the session's user, in the session's room only.
 
-from flask import request
+The name and room come from the session (`Authorization: Bearer <session>`); a `clientId` or
+`room` in the query must agree with it.
+"""
 
-from chat.config import ably_settings
-from chat.ratelimit import Rate, RateLimiter
+from flask import Blueprint, jsonify, request
+
+from chat.limits import TOKEN_PER_IP
+from chat.rooms import channel_for, clean_room
+from chat.sessions import check_agrees
 from chat.tokens import browser_token_request
 from chat.validation import clean_username
-from chat.web import client_ip, create_app, enforce
+from chat.web import client_key, create_app, enforce, services, session_of
 
-app = create_app(__name__)
-# Browsers ask once per connection and then hourly; the burst leaves room for a shared office IP.
-per_ip = RateLimiter(Rate(burst=60, per_second=1))
+routes = Blueprint("ably_auth", __name__)
 
 
-@app.get("/api/ably/auth")
+@routes.get("/api/ably/auth")
 def ably_token_request():
-    enforce(per_ip, client_ip(request))
-    client_id = clean_username(request.args.get("clientId"), field="clientId")
-    settings = ably_settings()
-    token_request = browser_token_request(settings.key_name, settings.key_secret, client_id,
-                                          settings.browser_token_ttl_s)
-    response = app.json.response(token_request)
-    if settings.endpoint:
+    chat = services()
+    enforce(TOKEN_PER_IP, client_key(request))
+    asked_name = request.args.get("clientId")
+    asked_room = request.args.get("room")
+    asked_name = None if asked_name is None else clean_username(asked_name, field="clientId")
+    asked_room = None if asked_room is None else clean_room(asked_room)
+    session = session_of(request)
+    check_agrees(session, name=asked_name, room=asked_room, name_field="clientId")
+    settings = chat.settings
+    response = jsonify(browser_token_request(settings.ably_key_name, settings.ably_key_secret, session.name,
+                                             channel_for(session.room), settings.browser_token_ttl_s))
+    if settings.ably_endpoint:
         # Tells the browser to connect to this local Ably-compatible service, not Ably's cloud.
-        response.headers["X-Realtime-Endpoint"] = settings.endpoint.url
+        response.headers["X-Realtime-Endpoint"] = settings.ably_endpoint.url
     return response
+
+
+app = create_app(routes)

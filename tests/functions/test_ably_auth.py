@@ -1,30 +1,32 @@
-"""GET /api/ably/auth through Flask, loaded the way Vercel loads it."""
+"""GET /api/ably/auth through Flask, built as api/ably/auth.py builds it."""
 
-import base64
-import hashlib
-import hmac
 import json
 import subprocess
 import sys
 import time
 
 import pytest
+from ably.sync.types.tokenrequest import TokenRequest
 
-from tests.functions.conftest import TEST_KEY
-from tests.functions.test_send_message import assert_json_error
+from tests.functions.conftest import TEST_KEY, TEST_SECRET, session_header, settings_with
 from tests.support.functions import ROOT
+from tests.support.http import assert_json_error
 
 
-def expected_mac(token_request: dict, secret: str) -> str:
-    """Ably's TokenRequest signature, written out again here so the test does not trust the code under test."""
-    lines = [token_request.get(name) for name in ("keyName", "ttl", "capability", "clientId", "timestamp", "nonce")]
-    text = "".join(("" if value is None else str(value)) + "\n" for value in lines)
-    return base64.b64encode(hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest()).decode()
+def mac_by_ably_python(token_request: dict, secret: str) -> str:
+    """The signature as the official SDK computes it, from the same six fields."""
+    signed = TokenRequest(key_name=token_request["keyName"], ttl=token_request["ttl"],
+                          capability=token_request["capability"], client_id=token_request["clientId"],
+                          timestamp=token_request["timestamp"], nonce=token_request["nonce"])
+    signed.sign_request(secret)
+    return signed.mac
 
 
-def test_returns_a_signed_token_request_for_the_user(auth_client):
+def test_returns_a_signed_token_request_for_the_sessions_user_and_room(function):
+    settings = settings_with()
+    client = function("api/ably/auth.py", settings)
     before = time.time() * 1000
-    response = auth_client.get("/api/ably/auth?clientId=%20Ana%20&rnd=123")
+    response = client.get("/api/ably/auth?rnd=123", headers=session_header(settings, "Ana", "team-a"))
     assert response.status_code == 200
     assert response.mimetype == "application/json"  # ably-js needs it to read a TokenRequest
     assert response.headers["Cache-Control"] == "no-store"
@@ -35,70 +37,107 @@ def test_returns_a_signed_token_request_for_the_user(auth_client):
     assert token_request["ttl"] == 3_600_000
     assert before - 1000 <= token_request["timestamp"] <= time.time() * 1000 + 1000
     assert len(token_request["nonce"]) >= 16
-    assert token_request["mac"] == expected_mac(token_request, secret)
-    assert json.loads(token_request["capability"]) == {"chat": ["subscribe", "presence", "history"]}
+    assert token_request["mac"] == mac_by_ably_python(token_request, secret)
+    assert json.loads(token_request["capability"]) == {"chat:team-a": ["subscribe", "presence", "history"]}
     assert secret not in response.get_data(as_text=True)
 
 
-def test_the_token_lifetime_can_be_shortened(auth_client, configure):
-    configure(token_ttl="600")
-    assert auth_client.get("/api/ably/auth?clientId=Ana").get_json()["ttl"] == 600_000
+def test_the_default_room_keeps_the_seeds_channel(auth_client, ana):
+    capability = json.loads(auth_client.get("/api/ably/auth", headers=ana).get_json()["capability"])
+    assert capability == {"chat": ["subscribe", "presence", "history"]}
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer forged.session.value"},
+                                     {"Authorization": f"Basic {TEST_KEY}"}])
+def test_without_a_valid_session_no_token(auth_client, headers):
+    for query in ("", "?clientId=Ana"):
+        assert_json_error(auth_client.get("/api/ably/auth" + query, headers=headers), 401)
+
+
+@pytest.mark.parametrize("query", ["?clientId=*", "?clientId=%2A", "?clientId=%20*%20", "?clientId=Ana*",
+                                   "?clientId=%E2%80%8B", "?clientId=", "?clientId=a%0Ab"])
+def test_a_wildcard_or_malformed_client_id_is_a_400(auth_client, ana, query):
+    """A `*` clientId would let the browser act as anyone (Ably's wildcard identity)."""
+    for headers in (ana, {}):
+        assert_json_error(auth_client.get("/api/ably/auth" + query, headers=headers), 400, field="clientId")
+
+
+@pytest.mark.parametrize("query, field", [("?clientId=Bob", "clientId"), ("?clientId=ana", "clientId"),
+                                          ("?clientId=%D0%90na", "clientId"), ("?room=team-b", "room")])
+def test_a_query_that_disagrees_with_the_session_is_a_403(auth_client, ana, query, field):
+    assert_json_error(auth_client.get("/api/ably/auth" + query, headers=ana), 403, field=field)
+
+
+def test_a_query_that_agrees_is_fine(auth_client, ana):
+    response = auth_client.get("/api/ably/auth?clientId=%20Ana%20&room=general", headers=ana)
+    assert response.status_code == 200 and response.get_json()["clientId"] == "Ana"
+
+
+def test_an_invalid_room_is_a_400(auth_client, ana):
+    assert_json_error(auth_client.get("/api/ably/auth?room=chat:x", headers=ana), 400, field="room")
+
+
+def test_the_token_lifetime_can_be_shortened(function):
+    settings = settings_with(ABLY_TOKEN_TTL="600")
+    response = function("api/ably/auth.py", settings).get("/api/ably/auth", headers=session_header(settings))
+    assert response.get_json()["ttl"] == 600_000
 
 
 @pytest.mark.parametrize("ttl", ["0", "4", "3601", "1.5", "ten", "\u00b2"])
-def test_an_out_of_range_token_lifetime_is_named(auth_client, configure, ttl):
-    configure(token_ttl=ttl)
-    assert_json_error(auth_client.get("/api/ably/auth?clientId=Ana"), 500, mentions="ABLY_TOKEN_TTL")
+def test_an_out_of_range_token_lifetime_is_named(monkeypatch, ttl):
+    from tests.support.functions import load_function
+
+    monkeypatch.setenv("ABLY_API_KEY", TEST_KEY)
+    monkeypatch.setenv("ABLY_TOKEN_TTL", ttl)
+    client = load_function("api/ably/auth.py").app.test_client()
+    assert_json_error(client.get("/api/ably/auth"), 500, mentions="ABLY_TOKEN_TTL")
 
 
-def test_every_token_request_is_fresh(auth_client):
-    first, second = (auth_client.get("/api/ably/auth?clientId=Ana").get_json() for _ in range(2))
+def test_every_token_request_is_fresh(auth_client, ana):
+    first, second = (auth_client.get("/api/ably/auth", headers=ana).get_json() for _ in range(2))
     assert first["nonce"] != second["nonce"]
 
 
-def test_the_capability_never_grants_publish(auth_client):
-    capability = json.loads(auth_client.get("/api/ably/auth?clientId=Ana").get_json()["capability"])
+def test_the_capability_never_grants_publish(auth_client, ana):
+    capability = json.loads(auth_client.get("/api/ably/auth", headers=ana).get_json()["capability"])
     assert all("publish" not in operations and "*" not in operations for operations in capability.values())
     assert list(capability) == ["chat"]
 
 
-def test_names_the_local_endpoint_only_when_one_is_configured(auth_client, configure):
-    assert "X-Realtime-Endpoint" not in auth_client.get("/api/ably/auth?clientId=Ana").headers
-    configure(endpoint="http://127.0.0.1:8081")
-    response = auth_client.get("/api/ably/auth?clientId=Ana")
-    assert response.headers["X-Realtime-Endpoint"] == "http://127.0.0.1:8081"
-    configure(endpoint="http://[::1]:8081")
-    assert auth_client.get("/api/ably/auth?clientId=Ana").headers["X-Realtime-Endpoint"] == "http://[::1]:8081"
+def test_names_the_local_endpoint_only_when_one_is_configured(function):
+    for endpoint, expected in ((None, None), ("http://127.0.0.1:8081", "http://127.0.0.1:8081"),
+                               ("http://[::1]:8081", "http://[::1]:8081")):
+        settings = settings_with(**({"ABLY_ENDPOINT": endpoint} if endpoint else {}))
+        response = function("api/ably/auth.py", settings).get("/api/ably/auth", headers=session_header(settings))
+        assert response.headers.get("X-Realtime-Endpoint") == expected
 
 
-@pytest.mark.parametrize("query, mentions", [
-    ("", "string"),
-    ("?clientId=", "blank"),
-    ("?clientId=%20%20", "blank"),
-    ("?clientId=" + "x" * 33, "32"),
-    ("?clientId=SERVER", "reserved"),
-    ("?clientId=a%0Ab", "control"),
-    ("?clientId=%E2%80%8B", "control"),
-])
-def test_invalid_client_ids_are_refused(auth_client, query, mentions):
-    assert_json_error(auth_client.get("/api/ably/auth" + query), 400, field="clientId", mentions=mentions)
-
-
-def test_only_get_is_allowed(auth_client):
-    response = auth_client.post("/api/ably/auth?clientId=Ana")
+def test_only_get_is_allowed(auth_client, ana):
+    response = auth_client.post("/api/ably/auth", headers=ana)
     assert_json_error(response, 405)
     assert "POST" not in response.headers["Allow"] and "GET" in response.headers["Allow"]
 
 
-def test_a_malformed_key_is_named_but_never_shown(auth_client, configure):
-    configure(key="app.key-without-secret")
-    error = assert_json_error(auth_client.get("/api/ably/auth?clientId=Ana"), 500, mentions="ABLY_API_KEY")
+def test_a_malformed_key_is_named_but_never_shown(monkeypatch):
+    from tests.support.functions import load_function
+
+    monkeypatch.setenv("ABLY_API_KEY", "app.key-without-secret")
+    client = load_function("api/ably/auth.py").app.test_client()
+    error = assert_json_error(client.get("/api/ably/auth"), 500, mentions="ABLY_API_KEY")
     assert "key-without-secret" not in error["message"]
 
 
-def test_the_function_does_not_import_the_ably_sdk():
-    """The auth function only signs; keeping the SDK out keeps its cold start short."""
-    code = ("import sys; from tests.support.functions import load_function; "
-            "load_function('api/ably/auth.py'); print('ably' in sys.modules)")
+def test_a_wildcard_client_id_can_never_be_signed():
+    from chat.tokens import browser_token_request
+
+    for client_id in ("*", "Ana*", "*Ana"):
+        with pytest.raises(ValueError):
+            browser_token_request("app.key", TEST_SECRET, client_id, "chat", 60)
+
+
+def test_the_function_imports_neither_the_ably_sdk_nor_the_name_rules():
+    """The token function only checks a signature and signs; its cold start stays Flask's own."""
+    code = ("import os, sys; os.environ['ABLY_API_KEY'] = 'a.b:c'; from tests.support.functions import load_function; "
+            "load_function('api/ably/auth.py'); print(sorted(m for m in ('ably', 'regex', 'httpx') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "[]"

@@ -1,15 +1,20 @@
-"""Property-based fuzzing of both functions: whatever arrives, the answer is a JSON 2xx or 4xx.
+"""Property-based fuzzing of the functions: whatever arrives, the answer is a JSON 2xx or 4xx.
 
 FUZZ_EXAMPLES raises the number of cases per property for a longer manual run.
 """
 
 import json
 import os
+import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from chat.ratelimit import Rate, RateLimiter
+from chat.config import Settings
+from chat.limits import Limits
+from chat.names import name_key
+from chat.web import create_app
+from tests.functions.conftest import session_header
 from tests.support.emulator import running_emulator
 from tests.support.functions import load_function
 
@@ -21,35 +26,27 @@ json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=12)
-# Bodies shaped like the real one, so the fuzzer reaches the field rules, not only the JSON parser.
+# Bodies shaped like the real ones, so the fuzzer reaches the field rules, not only the JSON parser.
 printable = st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp"))
+any_text = st.text(max_size=40) | st.text(printable, min_size=1, max_size=32)
 message_like = st.fixed_dictionaries(
-    {}, optional={"username": json_values | st.text(max_size=40) | st.text(printable, min_size=1, max_size=32),
+    {}, optional={"username": json_values | any_text | st.just("Ana"),
+                  "room": json_values | any_text | st.just("general"),
                   "message": json_values | st.text(max_size=2100) | st.text(printable, min_size=1, max_size=300),
                   "id": json_values | st.uuids().map(str) | st.text(max_size=140)})
-valid_looking = st.fixed_dictionaries({"username": st.text(printable, min_size=1, max_size=32),
-                                       "message": st.text(printable, min_size=1, max_size=300)},
-                                      optional={"id": st.uuids().map(str)})
+valid_looking = st.fixed_dictionaries({"message": st.text(printable, min_size=1, max_size=300)},
+                                      optional={"id": st.uuids().map(str), "username": st.just("Ana")})
 header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
 
 
 @pytest.fixture(scope="module")
 def apps():
-    """Both functions against a real emulator, with rate limits out of the way (tested on their own)."""
-    with running_emulator() as emulator, pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ABLY_API_KEY", emulator.key)
-        patch.setenv("ABLY_ENDPOINT", emulator.url)
-        from chat import config, publisher
-        config.ably_settings.cache_clear()
-        patch.setattr(publisher, "_client", None)
-        modules = load_function("api/sendMessage.py"), load_function("api/ably/auth.py")
-        unlimited = RateLimiter(Rate(burst=10**9, per_second=10**9))
-        for module in modules:
-            for name in ("per_ip", "per_user"):
-                if hasattr(module, name):
-                    patch.setattr(module, name, unlimited)
-        yield tuple(module.app.test_client() for module in modules)
-        config.ably_settings.cache_clear()
+    """The functions against a real emulator, with limits far out of the way (tested on their own)."""
+    with running_emulator() as emulator:
+        settings = Settings.from_environment({"ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url})
+        clients = {path: create_app(load_function(path).routes, settings=settings, limits=Limits(scale=10**6))
+                   .test_client() for path in ("api/sendMessage.py", "api/ably/auth.py", "api/session.py")}
+        yield clients, session_header(settings, "Ana")
 
 
 def assert_well_formed(response):
@@ -65,38 +62,61 @@ def assert_well_formed(response):
 @fuzz_settings
 @given(body=valid_looking | message_like | json_values)
 def test_send_message_json_bodies(apps, body):
-    response = apps[0].post("/api/sendMessage", data=json.dumps(body), content_type="application/json")
+    clients, ana = apps
+    response = clients["api/sendMessage.py"].post("/api/sendMessage", data=json.dumps(body),
+                                                 content_type="application/json", headers=ana)
     result = assert_well_formed(response)
     if response.status_code == 200:
-        assert result["message"]["username"] == body["username"].strip()
+        assert result["message"]["username"] == "Ana"
         assert result["message"]["text"] == body["message"].strip()
     else:
-        assert response.status_code == 400
+        assert response.status_code in (400, 403)
 
 
 @fuzz_settings
 @given(raw=st.binary(max_size=300), content_type=header_text | st.just("application/json"),
        method=st.sampled_from(["POST"] * 4 + ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]),
-       headers=st.dictionaries(st.sampled_from(["X-Forwarded-For", "X-Real-IP", "Accept", "Content-Encoding"]),
-                               header_text, max_size=3))
-def test_send_message_raw_requests(apps, raw, content_type, method, headers):
-    response = apps[0].open("/api/sendMessage", method=method, data=raw, content_type=content_type, headers=headers)
+       with_session=st.booleans(),
+       headers=st.dictionaries(st.sampled_from(["X-Forwarded-For", "X-Real-IP", "Accept", "Content-Encoding",
+                                                "Authorization"]), header_text, max_size=3))
+def test_send_message_raw_requests(apps, raw, content_type, method, with_session, headers):
+    clients, ana = apps
+    headers = {**headers, **(ana if with_session else {})}
+    response = clients["api/sendMessage.py"].open("/api/sendMessage", method=method, data=raw,
+                                                 content_type=content_type, headers=headers)
     if method == "HEAD":
         assert response.status_code == 405
         return
     assert_well_formed(response)
-    assert response.status_code in (200, 400, 405, 415)
+    assert response.status_code in (200, 400, 401, 403, 405, 415)
 
 
 @fuzz_settings
-@given(query=st.dictionaries(st.sampled_from(["clientId", "rnd", "capability", "ttl", "x"]),
-                             st.text(max_size=40) | st.text(printable, min_size=1, max_size=32), max_size=4),
-       method=st.sampled_from(["GET", "GET", "GET", "POST", "PUT"]))
-def test_auth_query_strings(apps, query, method):
-    response = apps[1].open("/api/ably/auth", method=method, query_string=query)
+@given(query=st.dictionaries(st.sampled_from(["clientId", "room", "rnd", "capability", "ttl", "x"]),
+                             any_text, max_size=4),
+       with_session=st.booleans(), method=st.sampled_from(["GET", "GET", "GET", "POST", "PUT"]))
+def test_auth_query_strings(apps, query, with_session, method):
+    clients, ana = apps
+    response = clients["api/ably/auth.py"].open("/api/ably/auth", method=method, query_string=query,
+                                               headers=ana if with_session else {})
     body = assert_well_formed(response)
     if response.status_code == 200:
-        assert body["clientId"] == query["clientId"].strip()
+        assert body["clientId"] == "Ana" and "*" not in body["clientId"]
         assert json.loads(body["capability"]) == {"chat": ["subscribe", "presence", "history"]}
     else:
-        assert response.status_code in (400, 405)
+        assert response.status_code in (400, 401, 403, 405)
+
+
+@fuzz_settings
+@given(body=st.fixed_dictionaries({"username": any_text | json_values}, optional={"room": any_text | json_values})
+       | json_values)
+def test_session_claims(apps, body):
+    clients, _ = apps
+    response = clients["api/session.py"].post("/api/session", data=json.dumps(body), content_type="application/json")
+    result = assert_well_formed(response)
+    if response.status_code == 200:
+        name = result["username"]
+        assert name == unicodedata.normalize("NFC", body["username"].strip()) and "*" not in name_key(name)
+        assert result["room"] == body.get("room", "general").strip().lower()
+    else:
+        assert response.status_code in (400, 409)

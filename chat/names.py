@@ -1,0 +1,99 @@
+"""What a chat name may be, and when two names are the same name.
+
+A name is shown next to everything its holder writes, so it must not hide characters, pretend
+to be a system notice, or pass for somebody else's name. Two names are the same name when
+they look alike: they are compared by a key built from NFKC, case folding and Unicode's
+confusable skeleton (UTS #39), so "Ana", "ana", "Аna" (Cyrillic А) and "ａｎａ" are one name.
+
+The browser checks the same character rules in public/js/validation.js (the server decides;
+a test keeps the two in step). The look-alike key is only computed here.
+"""
+
+import functools
+import json
+import unicodedata
+from importlib import resources
+
+import regex
+
+from chat.validation import InvalidField, clean_username
+
+RESERVED_NAMES = ("server",)  # notices must not be forgeable
+MAX_MARKS_PER_CHARACTER = 4  # enough for any script's diacritics, not for a tower of them
+
+# Default-ignorable code points render as nothing: a name holding one can look like another.
+# Two are needed by emoji: the zero-width joiner inside a sequence such as 👩‍💻, and the
+# variation selector that asks for emoji presentation (❤️).
+_HIDDEN = regex.compile(r"\p{Default_Ignorable_Code_Point}")
+_EMOJI_JOINER = regex.compile(
+    r"(?<=\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]*)\u200D(?=\p{Extended_Pictographic})")
+_EMOJI_PRESENTATION = regex.compile(r"(?<=\p{Emoji})\uFE0F")
+# Visible-width characters that still show nothing.
+_BLANK = regex.compile(r"[\u2800\u3164\uFFA0\u115F\u1160]")
+_MARK = regex.compile(r"[\p{Mn}\p{Me}]")
+
+
+def clean_name(value: object, field: str = "username") -> str:
+    """The name as it will be shown and given to Ably as a clientId (NFC), or InvalidField.
+    `check_visible` completes the rules; look-alikes of names taken are chat/claims.py's."""
+    name = unicodedata.normalize("NFC", clean_username(value, field))
+    if name_key(name) in _RESERVED_KEYS():
+        raise InvalidField(field, f"{name!r} is reserved")
+    return name
+
+
+def check_visible(name: str, field: str = "username") -> None:
+    """Refuse characters that hide, blank out or pile up, whatever the name looks like otherwise."""
+    unexplained = _EMOJI_PRESENTATION.sub("", _EMOJI_JOINER.sub("", name))
+    if _HIDDEN.search(unexplained) or _BLANK.search(name):
+        raise InvalidField(field, "must not contain invisible characters")
+    marks = 0
+    for char in unicodedata.normalize("NFD", name):
+        marks = marks + 1 if _MARK.match(char) and char != "\uFE0F" else 0
+        if marks > MAX_MARKS_PER_CHARACTER:
+            raise InvalidField(field, f"must not stack more than {MAX_MARKS_PER_CHARACTER} marks on a character")
+    if "*" in name_key(name):
+        raise InvalidField(field, "must not contain * (Ably reserves it for wildcard identities)")
+
+
+def name_key(name: str) -> str:
+    """Equal for names that look alike: the comparison key for claims and reserved names."""
+    visible = _BLANK.sub("", _HIDDEN.sub("", unicodedata.normalize("NFKC", name)))
+    # Skeleton, fold, skeleton again: folding alone misses Cyrillic and Greek look-alikes, and
+    # folding first would miss capital I against small l.
+    key = _skeleton(_skeleton(visible).casefold())
+    return " ".join(key.split())
+
+
+@functools.cache
+def _RESERVED_KEYS() -> frozenset[str]:  # noqa: N802 (a constant, computed once on first use)
+    return frozenset(name_key(name) for name in RESERVED_NAMES)
+
+
+def _skeleton(text: str) -> str:
+    """UTS #39 skeleton: NFD, each character replaced by its prototype, NFD again."""
+    prototypes = _prototypes()
+    return unicodedata.normalize("NFD", "".join(
+        prototypes.get(char, char) for char in unicodedata.normalize("NFD", text)))
+
+
+@functools.cache
+def _prototypes() -> dict[str, str]:
+    """Unicode's confusables.txt as {character: prototype}, from the confusable-homoglyphs package.
+
+    The package keeps each `source ; prototype` line as a link both ways and wraps right-to-left
+    text in direction marks. A prototype is the side several characters link to, or the longer
+    side; a pair linked only to each other maps both to one of them, which compares the same.
+    """
+    data = resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    unmark = str.maketrans("", "", "\u200e\u200f")
+    links = {key.translate(unmark): [entry["c"].translate(unmark) for entry in entries]
+             for key, entries in json.loads(data).items()}
+    prototypes = {}
+    for char, linked in links.items():
+        if len(char) != 1 or len(linked) != 1:
+            continue  # a prototype, or a multi-character sequence: never replaced
+        other = linked[0]
+        if len(links.get(other, ())) > 1 or len(other) > 1 or other < char:
+            prototypes[char] = other
+    return prototypes

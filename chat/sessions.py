@@ -1,0 +1,93 @@
+"""Name sessions: the signed, expiring proof that a browser holds a name in a room.
+
+`POST /api/session` hands one out after checking that nobody else holds the name (see
+chat/claims.py); the other functions take the user's name and room from it and from nothing
+else. It is an itsdangerous token signed with a key derived from ABLY_API_KEY's secret (or
+SESSION_SECRET), so it needs no storage and no extra configuration.
+
+Each claim gets a random id that stays the same when the session is renewed. The page puts it
+in its presence data, which is how a renewal tells the holder's own tabs from somebody else
+under the same name, and it prefixes the Ably ids of the holder's messages.
+"""
+
+import hashlib
+import hmac
+import secrets
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from chat.config import Settings
+
+# Short, so that someone who has left cannot use an old session for long; the page renews it
+# every few minutes while it is open (RENEW_AFTER_S, which the page reads from the response).
+SESSION_MAX_AGE_S = 15 * 60
+RENEW_AFTER_S = 5 * 60
+_SALT = "chat.session.v1"
+
+
+class SessionInvalid(Exception):
+    """No session, or one that is forged or expired. The message says which."""
+
+
+class NotYours(Exception):
+    """The request names someone, or some room, other than its session's."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field} {reason}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Session:
+    name: str
+    room: str
+    claim: str  # the claim's id, the same across renewals
+    issued_at: int  # seconds since the epoch
+
+
+def new_claim_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Sessions:
+    def __init__(self, settings: Settings, clock=time.time):
+        secret = settings.session_secret or hmac.new(
+            settings.ably_key_secret.encode(), b"chat name sessions", hashlib.sha256).hexdigest()
+        self._serializer = URLSafeTimedSerializer(secret, salt=_SALT)
+        self._clock = clock
+
+    def issue(self, name: str, room: str, claim: str) -> str:
+        return self._serializer.dumps({"name": name, "room": room, "claim": claim})
+
+    def read(self, token: str, max_age_s: int | None = SESSION_MAX_AGE_S) -> Session:
+        """The session in `token`, checking its signature and, unless max_age_s is None, its age."""
+        try:
+            payload, signed_at = self._serializer.loads(token, return_timestamp=True)
+        except BadSignature:
+            raise SessionInvalid("the session is not valid; claim a name again") from None
+        try:
+            session = Session(payload["name"], payload["room"], payload["claim"], int(signed_at.timestamp()))
+        except (TypeError, KeyError):
+            raise SessionInvalid("the session is not valid; claim a name again") from None
+        if max_age_s is not None and self._clock() - session.issued_at > max_age_s:
+            raise SessionInvalid("the session has expired; claim the name again")
+        return session
+
+    def from_header(self, authorization: str | None, max_age_s: int | None = SESSION_MAX_AGE_S) -> Session:
+        """The session in an `Authorization: Bearer <session>` header."""
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise SessionInvalid("a session is required: claim a name with POST /api/session")
+        return self.read(token.strip(), max_age_s)
+
+
+def check_agrees(session: Session, name: str | None = None, room: str | None = None,
+                 name_field: str = "username") -> None:
+    """A name or room a request states must be its session's own (None states nothing)."""
+    if name is not None and unicodedata.normalize("NFC", name) != session.name:
+        raise NotYours(name_field, "must be the name of your session")
+    if room is not None and room != session.room:
+        raise NotYours("room", "must be the room of your session")
