@@ -2,6 +2,7 @@
 # Both install what they need first, from the pinned requirements and package-lock.json.
 
 VENV := .venv
+NODE_LTS := 26.10.0
 PY := $(VENV)/bin/python
 # pyenv and similar shims pick 3.12 from .python-version; plain systems need python3.12 on PATH.
 PYTHON312 := $(shell command -v python3.12 2>/dev/null || command -v python3)
@@ -25,7 +26,9 @@ dev: install
 
 test: install
 	$(PY) -m pytest
-	node --test tests/client/unit/
+	node --test tests/client/unit/*.test.mjs
+	# The same unit suite on the newest Node LTS, fetched from the npm registry (package.json allows >=20).
+	npx --yes node@$(NODE_LTS) --test tests/client/unit/*.test.mjs
 
 bench: install
 	$(PY) -m bench

@@ -1,4 +1,5 @@
 """POST /api/session {"username", "room"}: claim a name in a room and get a session for it.
+DELETE /api/session: the holder leaves, and lets go of the name at once.
 
 The answer's `session` goes back as `Authorization: Bearer <session>` to /api/ably/auth and
 /api/sendMessage. Sending the current session along renews it (same claim, fresh expiry).
@@ -6,7 +7,7 @@ The answer's `session` goes back as `Authorization: Bearer <session>` to /api/ab
 
 from flask import Blueprint, jsonify, request
 
-from chat.claims import NameTaken, claim_name
+from chat.claims import NameTaken, claim_name, release_name
 from chat.limits import SESSION_PER_IP
 from chat.names import clean_name
 from chat.rooms import DEFAULT_ROOM, clean_room
@@ -29,6 +30,15 @@ def claim():
         return error_response(409, "that name is taken in this room right now; pick another", field="username")
     return jsonify(username=name, room=room, claim=claim_id, session=chat.sessions.issue(name, room, claim_id),
                    expiresIn=SESSION_MAX_AGE_S, renewIn=RENEW_AFTER_S)
+
+
+@routes.delete("/api/session", provide_automatic_options=False)
+def leave():
+    chat = services()
+    enforce(SESSION_PER_IP, client_key(request))
+    session = chat.sessions.from_header(request.headers.get("Authorization"), max_age_s=None)
+    release_name(session, chat.limits)
+    return "", 204
 
 
 def current_session():

@@ -16,15 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import httpx
-from ably.sync.rest.rest import AblyRestSync
 from ably.sync.types.message import Message
 
-from bench.functions import send_message_function, use_emulator
+from bench.functions import rest_channel, send_message_app, session_headers, settings_for
 from bench.processes import JsonLineProcess, cpu_seconds, peak_rss_mib
 from bench.report import Table, ratio
 from bench.stats import median, p99, scaled
-from chat.config import ably_settings
-from chat.publisher import CHANNEL, EVENT, rest_client_options
+from chat.messages import EVENT
 from tests.support.emulator import running_emulator
 
 SUBSCRIBER_COUNTS = (10, 100, 1000)
@@ -64,15 +62,16 @@ class Publishers:
     """How each variant sends one chat message from this process."""
 
     def __init__(self, emulator, bare_url: str):
-        use_emulator(emulator)
-        self.function = send_message_function().app.test_client()
-        self.rest_channel = AblyRestSync(**rest_client_options(ably_settings())).channels.get(CHANNEL)
+        settings = settings_for(emulator)
+        self.function = send_message_app(settings).test_client()
+        self.headers = session_headers(settings)
+        self.rest_channel = rest_channel(settings)
         self.bare = httpx.Client(base_url=bare_url)
 
     def through_function(self, seq: int) -> None:
         text = chat_payload(seq)["text"]
-        response = self.function.post("/api/sendMessage", headers={"X-Forwarded-For": "203.0.113.9"},
-                                      json={"username": "bench", "message": text, "id": str(uuid.uuid4())})
+        response = self.function.post("/api/sendMessage", headers=self.headers,
+                                      json={"message": text, "id": str(uuid.uuid4())})
         if response.status_code != 200:
             raise RuntimeError(f"sendMessage answered {response.status_code}: {response.get_data(as_text=True)}")
 

@@ -1,27 +1,40 @@
-"""The chat functions in this process, loaded as Vercel loads them and pointed at an emulator."""
+"""The chat functions in this process, built as Vercel builds them and pointed at an emulator.
 
-import os
+Each benchmark gets fresh apps from chat.web.create_app with its own settings: nothing shared
+with the process or with another benchmark, nothing to reset.
+"""
 
-import chat.publisher
-from chat.config import ably_settings
-from chat.ratelimit import Rate, RateLimiter
+from ably.sync.rest.rest import AblyRestSync
+from flask import Flask
+
+from chat.ably_rest import Ably, rest_client_options
+from chat.config import Settings
+from chat.limits import Limits
+from chat.rooms import DEFAULT_ROOM, channel_for
+from chat.sessions import Sessions, new_claim_id
+from chat.web import create_app
 from tests.support.functions import load_function
 
 # The benchmarks send far more than one person could; the limiters still run, they just never refuse.
-UNLIMITED = Rate(burst=10**9, per_second=10**9)
+GENEROUS = 10**9
+CHANNEL = channel_for(DEFAULT_ROOM)
 
 
-def use_emulator(emulator) -> None:
-    """Point chat.config at `emulator` (settings are cached per process, so reset them)."""
-    os.environ["ABLY_API_KEY"] = emulator.key
-    os.environ["ABLY_ENDPOINT"] = emulator.url
-    ably_settings.cache_clear()
-    chat.publisher._client = None  # the process-wide REST client of an earlier emulator
+def settings_for(emulator) -> Settings:
+    return Settings.from_environment({"ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url})
 
 
-def send_message_function():
-    """A fresh copy of api/sendMessage.py whose rate limits never refuse a benchmark request."""
-    module = load_function("api/sendMessage.py")
-    module.per_ip = RateLimiter(UNLIMITED)
-    module.per_user = RateLimiter(UNLIMITED)
-    return module
+def send_message_app(settings: Settings, ably: Ably | None = None) -> Flask:
+    """A fresh api/sendMessage.py app whose rate limits never refuse a benchmark request."""
+    return create_app(load_function("api/sendMessage.py").routes, settings=settings, ably=ably,
+                      limits=Limits(scale=GENEROUS))
+
+
+def session_headers(settings: Settings, username: str = "bench") -> dict:
+    """What the page sends: a session for `username` in the default room."""
+    return {"Authorization": f"Bearer {Sessions(settings).issue(username, DEFAULT_ROOM, new_claim_id())}"}
+
+
+def rest_channel(settings: Settings):
+    """ably-python's REST client on the chat channel, configured as the function configures its own."""
+    return AblyRestSync(**rest_client_options(settings)).channels.get(CHANNEL)

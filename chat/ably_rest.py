@@ -30,8 +30,10 @@ class Member:
 
 
 class Ably:
-    def __init__(self, settings: Settings):
-        self._settings = settings
+    def __init__(self, settings: Settings, **sdk_options):
+        """`sdk_options` override the SDK client's options (tests shorten its timeouts)."""
+        self.settings = settings
+        self._sdk_options = sdk_options
         self._client = None
         self._lock = threading.Lock()
 
@@ -81,7 +83,7 @@ class Ably:
 
                 # ably-python logs its options, the key's secret among them, at DEBUG.
                 logging.getLogger("ably").setLevel(logging.WARNING)
-                self._client = AblyRestSync(**rest_client_options(self._settings))
+                self._client = AblyRestSync(**{**rest_client_options(self.settings), **self._sdk_options})
             return self._client
 
     @staticmethod

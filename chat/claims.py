@@ -16,8 +16,9 @@ from chat.names import check_visible, name_key
 from chat.rooms import channel_for
 from chat.sessions import Session, new_claim_id
 
-# Long enough for the claimant's page to connect and enter presence.
-RESERVATION_S = 30
+# Long enough for the claimant's page to connect and enter presence, short enough that a name
+# whose holder closed the tab right away is soon free again.
+RESERVATION_S = 15
 
 
 class NameTaken(Exception):
@@ -37,9 +38,18 @@ def claim_name(name: str, room: str, ably: Ably, limits: Limits, current: Sessio
         raise NameTaken(name)
     check_visible(name)  # only now, so that a disguised copy of a present name reads as taken
     claim = mine or new_claim_id()
-    if not limits.reserve(f"{room}:{key}", claim, RESERVATION_S):
+    if not limits.reserve(_reservation(room, name), claim, RESERVATION_S):
         raise NameTaken(name)
     return claim
+
+
+def release_name(session: Session, limits: Limits) -> None:
+    """The holder leaves: the name is free as soon as their presence is gone."""
+    limits.release(_reservation(session.room, session.name), session.claim)
+
+
+def _reservation(room: str, name: str) -> str:
+    return f"{room}:{name_key(name)}"
 
 
 def claim_of(member: Member) -> str | None:

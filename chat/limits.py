@@ -48,7 +48,7 @@ class Rule:
 SEND_PER_IP = Rule("send-ip", 60, 12)  # 5 a second: a shared office address, well under Ably's 50/s
 SEND_PER_USER = Rule("send-user", 10, 10)  # 1 a second per person in a room
 TOKEN_PER_IP = Rule("token-ip", 60, 60)  # browsers ask once per connection, then hourly
-SESSION_PER_IP = Rule("session-ip", 30, 60)  # each claim or renewal asks Ably who is present
+SESSION_PER_IP = Rule("session-ip", 120, 60)  # claims, 5-minutely renewals and leaves of an office
 ROOMS_PER_IP = Rule("rooms-ip", 120, 60)  # the lobby refreshes every few seconds
 
 
@@ -111,6 +111,19 @@ class Limits:
                 return held
         return self._local_reservations.reserve(key, owner, seconds)
 
+    def release(self, key: str, owner: str) -> None:
+        """Let go of `key` if `owner` holds it."""
+        if self._store_usable():
+            name = f"{_KEY_PREFIX}:reservation:{key}"
+            try:
+                if self._redis.get(name) == owner.encode():
+                    self._redis.delete(name)
+            except self._redis_errors as error:
+                self._store_failed(error)
+            else:
+                self._store_answered()
+        self._local_reservations.release(key, owner)
+
     def _count(self, limiter: MovingWindowRateLimiter, rule: Rule, identity: tuple[str, str]) -> int:
         item = rule.item(self._scale)
         if limiter.hit(item, *identity):
@@ -159,3 +172,8 @@ class _MemoryReservations:
             if len(self._held) > self.MAX_KEYS:  # bounded memory: forget the oldest
                 del self._held[next(iter(self._held))]
             return True
+
+    def release(self, key: str, owner: str) -> None:
+        with self._lock:
+            if self._held.get(key, (None,))[0] == owner:
+                del self._held[key]

@@ -85,7 +85,7 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 180
 
 def build_functions(app_url: str) -> None:
     """`vercel dev` builds each function on its first request; do that now, not on the user's first click."""
-    for path in ("/api/ably/auth", "/api/sendMessage"):  # harmless requests: a 400 and a 405
+    for path in ("/api/ably/auth", "/api/sendMessage", "/api/session", "/api/rooms"):  # harmless requests
         try:
             urllib.request.urlopen(app_url + path, timeout=120).close()
         except urllib.error.HTTPError:

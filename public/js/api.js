@@ -1,21 +1,24 @@
-// Calls to our own functions under /api. Every failure becomes an ApiError whose message
-// can be shown to the reader as it is.
+// Calls to our own functions under /api. Every failure becomes an ApiError whose message can
+// be shown to the reader as it is.
 
+const SESSION_URL = '/api/session';
 const AUTH_URL = '/api/ably/auth';
 const SEND_URL = '/api/sendMessage';
+const ROOMS_URL = '/api/rooms';
 const REQUEST_TIMEOUT_MS = 15_000;
 
 export class ApiError extends Error {
-  constructor(message, { status = 0, retryAfterSeconds = null } = {}) {
+  constructor(message, { status = 0, retryAfterSeconds = null, field = null } = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.field = field;
   }
 }
 
 /**
- * ably-js options for the realtime service the auth endpoint names in X-Realtime-Endpoint
+ * ably-js options for the realtime service the token endpoint names in X-Realtime-Endpoint
  * (a local emulator), or none for Ably's cloud. A local service has no fallback hosts and
  * no ably.com connectivity check to lean on, so both checks point at it too.
  */
@@ -39,43 +42,74 @@ function parseRetryAfter(value) {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
 }
 
-async function request(url, init = {}) {
+function explain(status, body, retryAfterSeconds) {
+  if (status === 429) {
+    return retryAfterSeconds ? `Too many requests. Try again in ${retryAfterSeconds} s.` : 'Too many requests. Try again soon.';
+  }
+  return body?.error?.message || `The server had a problem (${status}). Try again.`;
+}
+
+async function request(url, { session, ...init } = {}) {
+  const headers = { ...init.headers, ...(session ? { Authorization: `Bearer ${session}` } : {}) };
   let response;
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    response = await fetch(url, { cache: 'no-store', ...init, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch {
     throw new ApiError('Could not reach the server. Check your connection and try again.');
   }
   const body = await response.json().catch(() => null);
   if (!response.ok) {
-    throw new ApiError(body?.error?.message || `The server had a problem (${response.status}). Try again.`, {
+    const retryAfterSeconds = parseRetryAfter(response.headers.get('Retry-After'));
+    throw new ApiError(explain(response.status, body, retryAfterSeconds), {
       status: response.status,
-      retryAfterSeconds: parseRetryAfter(response.headers.get('Retry-After')),
+      retryAfterSeconds,
+      field: body?.error?.field ?? null,
     });
   }
   return { response, body };
 }
 
+const postJson = (url, body, session) =>
+  request(url, { method: 'POST', session, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
 /**
- * Gets a TokenRequest for `username` and learns where the realtime service is. The first
- * call also checks the name with the server: a refused one comes back as its 400 message.
+ * Claims `username` in `room`: {username, room, claim, session, expiresIn, renewIn}. With the
+ * session already held (`current`), it renews it. A 409 means somebody else holds the name.
  */
-export async function requestToken(username) {
-  const { response, body } = await request(`${AUTH_URL}?clientId=${encodeURIComponent(username)}`, {
-    cache: 'no-store',
-  });
+export async function claimName({ username, room, current = null }) {
+  const { body } = await postJson(SESSION_URL, { username, room }, current);
+  return body;
+}
+
+/**
+ * Lets go of the name at once (Leave). Sent with keepalive, so it survives the page going away;
+ * a failure only means the name stays reserved for a few more seconds.
+ */
+export function releaseName(session) {
+  return fetch(SESSION_URL, { method: 'DELETE', keepalive: true, headers: { Authorization: `Bearer ${session}` } })
+    .catch(() => {});
+}
+
+/** A TokenRequest for the session's user and room, and where the realtime service is. */
+export async function requestToken(session) {
+  const { response, body } = await request(AUTH_URL, { session });
   return {
     tokenRequest: body,
     connectionOptions: connectionOptionsFor(response.headers.get('X-Realtime-Endpoint')),
   };
 }
 
-/** Sends a chat message. Reusing `id` on a retry is safe: the server publishes it once. */
-export async function sendMessage({ id, username, text }) {
-  const { body } = await request(SEND_URL, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, message: text, id }),
-  });
-  return body?.message ?? null;
+/**
+ * Sends a chat message as the session's user. Reusing `id` on a retry is safe: the server
+ * publishes it once, under the id `<claim>:<id>`.
+ */
+export async function sendMessage({ session, id, text }) {
+  const { body } = await postJson(SEND_URL, { message: text, id }, session);
+  return body;
+}
+
+/** The rooms with people in them now: [{room, people}], busiest first. */
+export async function listRooms() {
+  const { body } = await request(ROOMS_URL);
+  return Array.isArray(body?.rooms) ? body.rooms : [];
 }

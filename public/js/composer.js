@@ -16,8 +16,10 @@ export function setUpComposer(form, { onSend, onTyping }) {
   function update() {
     const { length, error } = checkMessage(input.value);
     sendButton.disabled = error !== null;
-    counter.textContent = `${length}/${MESSAGE_MAX_LENGTH}`;
-    counter.dataset.level = length > MESSAGE_MAX_LENGTH ? 'over' : length >= LENGTH_WARNING_AT ? 'near' : '';
+    // Blank or too long shows in the count itself; any other problem is said in its place.
+    const other = error !== null && length > 0 && length <= MESSAGE_MAX_LENGTH;
+    counter.textContent = other ? error : `${length}/${MESSAGE_MAX_LENGTH}`;
+    counter.dataset.level = other || length > MESSAGE_MAX_LENGTH ? 'over' : length >= LENGTH_WARNING_AT ? 'near' : '';
   }
 
   input.addEventListener('input', () => {

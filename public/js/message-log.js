@@ -79,15 +79,16 @@ export class MessageLog {
   }
 
   /**
-   * Adds a notice made by this page. It has no server time, so it takes the time of the
-   * newest message it follows: it stays where it happened, whatever the browser's clock says.
+   * Adds a notice made by this page, `about` a person or about the room. It has no server time,
+   * so it takes the time of the newest message it follows: it stays where it happened, whatever
+   * the browser's clock says.
    */
-  addNotice(text, now = Date.now()) {
+  addNotice(text, { about = null, now = Date.now() } = {}) {
     const timeline = this.#entries.filter((entry) => !isOutbox(entry));
     const entry = {
       id: `#local-${++this.#localIds}`, // "#" never passes the server's id rules: no clash with a real message
       type: 'notification',
-      username: null,
+      username: about, // shown apart from the notice's own words: a name cannot pass for a notice
       text,
       time: now,
       timestamp: timeline.length ? timeline.at(-1).timestamp : -Infinity,
@@ -98,9 +99,12 @@ export class MessageLog {
     return entry;
   }
 
-  /** Adds the reader's own message, shown as sending until the server accepts it. */
-  addOutgoing({ id, username, text }, now = Date.now()) {
-    const entry = { id, type: 'message', username, text, time: now, timestamp: now, status: 'sending' };
+  /**
+   * Adds the reader's own message, shown as sending until the server accepts it. `id` is the
+   * id Ably will give it; `requestId` the one the page sends (the server derives `id` from it).
+   */
+  addOutgoing({ id, requestId = id, username, text }, now = Date.now()) {
+    const entry = { id, requestId, type: 'message', username, text, time: now, timestamp: now, status: 'sending' };
     this.#insert(entry);
     return entry;
   }

@@ -23,6 +23,12 @@ function button(action, label) {
 
 const DELIVERY_NOTES = { sending: 'Sending…', sent: 'Sent' };
 
+function nameTag(className, name) {
+  const tag = element('span', className, name);
+  tag.style.setProperty('--hue', hueFor(name));
+  return tag;
+}
+
 // User text only ever goes through textContent.
 function renderEntry(entry, readerName) {
   const row = element('li', `entry entry--${entry.type}`);
@@ -33,12 +39,12 @@ function renderEntry(entry, readerName) {
   const time = element('time', 'entry__time', formatClock(entry.time));
   time.dateTime = new Date(entry.time).toISOString();
   row.append(time);
-  if (entry.type === 'message') {
-    const author = element('span', 'entry__author', entry.username);
-    author.style.setProperty('--hue', hueFor(entry.username));
-    row.append(author);
-  }
-  row.append(element('p', 'entry__text', entry.text));
+  if (entry.type === 'message') row.append(nameTag('entry__author', entry.username));
+  const text = element('p', 'entry__text', entry.text);
+  // A notice about someone shows their name as a name, apart from the notice's own words, so
+  // a name can never read as part of a notice ("⚠ SYSTEM: chat moved …" joined).
+  if (entry.type === 'notification' && entry.username) text.prepend(nameTag('entry__subject', entry.username), ' ');
+  row.append(text);
 
   if (entry.status === 'failed') {
     const failure = element('div', 'entry__failure');

@@ -1,14 +1,17 @@
-// The Ably side of the room: one connection, the `chat` channel, presence. The page may
-// subscribe, use presence and read history on `chat`, but never publish to it; chat
-// messages go out through our server, typing signals ride on presence data.
+// The Ably side of a room: one connection, the room's channel, presence. The page may
+// subscribe, use presence and read history on its room's channel, but never publish to it;
+// chat messages go out through our server, typing signals ride on presence data.
 import { BaseRealtime, FetchRequest, RealtimePresence, Rest, WebSocketTransport } from '../vendor/ably.mjs';
 import { requestToken } from './api.js';
 import { MESSAGE_CAP } from './message-log.js';
+import { channelFor } from './rooms.js';
 
-const CHANNEL_NAME = 'chat';
+// Losing the name (409) or the session (401 after a renewal) will not mend by retrying:
+// ably-js gives up on a token request that answers 403 and fails the connection.
+const FATAL_STATUSES = new Set([401, 403, 409]);
 
 /**
- * Connects `username` and reports to `listener`:
+ * Connects `identity`'s holder to their room and reports to `listener`:
  * - connectionState(state, reason): every connection state change;
  * - messages(ablyMessages): live messages, and history pages after (re)attaching;
  * - caughtUp(error): a history fetch after attaching finished (error if it failed);
@@ -16,27 +19,31 @@ const CHANNEL_NAME = 'chat';
  * - presence(members): the whole member list, rebuilt after each presence event.
  * Returns the controls the page needs.
  */
-export function connectToChat({ username, connectionOptions, tokenRequest, listener }) {
-  // Tokens come from our auth endpoint, through our own request rather than ably-js's authUrl:
-  // ably-js writes the name form-encoded (a space becomes "+"), which not every server
-  // decodes back into a space, while encodeURIComponent's "%20" is unambiguous. The token
-  // fetched while joining is used first, so joining costs one auth request.
+export function connectToChat({ identity, connectionOptions, tokenRequest, listener }) {
+  // Tokens come from our token endpoint through our own request (not ably-js's authUrl), so
+  // the session travels in a header. The token fetched while joining is used first, so
+  // joining costs one token request.
   let unusedTokenRequest = tokenRequest;
   const authCallback = (_tokenParams, callback) => {
-    const next = unusedTokenRequest ?? requestToken(username).then((answer) => answer.tokenRequest);
+    const next = unusedTokenRequest
+      ?? identity.withSession((session) => requestToken(session)).then((answer) => answer.tokenRequest);
     unusedTokenRequest = null;
     Promise.resolve(next).then(
       (signed) => callback(null, signed),
-      (error) => callback({ message: error.message, statusCode: error.status || 401 }, null),
+      (error) => callback({
+        message: error.message,
+        statusCode: FATAL_STATUSES.has(error.status) ? 403 : error.status || 401,
+      }, null),
     );
   };
   const client = new BaseRealtime({
     ...connectionOptions,
     authCallback,
-    clientId: username, // ably-js then refuses a token made out to anybody else
+    clientId: identity.username, // ably-js then refuses a token made out to anybody else
     plugins: { WebSocketTransport, FetchRequest, RealtimePresence, Rest },
   });
-  const channel = client.channels.get(CHANNEL_NAME);
+  const channel = client.channels.get(channelFor(identity.room));
+  const presenceData = (typing) => ({ claim: identity.claimId, typing });
 
   client.connection.on((change) => listener.connectionState(change.current, change.reason));
 
@@ -77,17 +84,22 @@ export function connectToChat({ username, connectionOptions, tokenRequest, liste
     refreshPresence();
   });
   refreshPresence();
-  channel.presence.enter({ typing: false }).catch(() => {
+  // The claim's id in our presence data tells the server our own tabs from somebody else.
+  channel.presence.enter(presenceData(false)).catch(() => {
     // ably-js enters again by itself once the connection is back.
   });
 
   return {
     setTyping(typing) {
-      channel.presence.update({ typing }).catch(() => {});
+      channel.presence.update(presenceData(typing)).catch(() => {});
     },
     /** Retries now instead of waiting for ably-js's next attempt (e.g. when the tab comes back). */
     reconnectIfDown() {
       if (['disconnected', 'suspended', 'failed'].includes(client.connection.state)) client.connect();
+    },
+    /** Leaves the room at once: closing the connection takes us out of presence. */
+    close() {
+      client.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-// The chat room once a name is chosen: it keeps the pure state (messages, who is here,
+// A room once the reader holds a name in it: it keeps the pure state (messages, who is here,
 // who is typing), feeds it from Ably and the composer, and keeps the page in step.
 import { sendMessage } from './api.js';
 import { setUpComposer } from './composer.js';
@@ -22,12 +22,9 @@ const CONNECTION_LABELS = {
 
 const byId = (id) => document.getElementById(id);
 
-function describeFailure(error) {
-  const wait = error.retryAfterSeconds ? ` Try again in ${error.retryAfterSeconds} s.` : '';
-  return `${error.message}${wait}`;
-}
-
-export function openRoom({ username, connectionOptions, tokenRequest }) {
+/** `identity` holds the reader's name in the room; `onLost(error)` hears when it is lost. */
+export function openRoom({ identity, connectionOptions, tokenRequest, onLost }) {
+  const username = identity.username;
   const log = new MessageLog();
   const typists = new TypingTracker();
   let roster = null; // null until the first snapshot, so the people already here don't "join"
@@ -59,7 +56,10 @@ export function openRoom({ username, connectionOptions, tokenRequest }) {
     people.replaceChildren(
       ...roster.map((name) => {
         const item = document.createElement('li');
-        item.textContent = name;
+        const label = document.createElement('span');
+        label.className = 'people__name';
+        label.textContent = name;
+        item.append(label);
         item.style.setProperty('--hue', hueFor(name));
         if (name === username) item.classList.add('is-you');
         return item;
@@ -78,11 +78,14 @@ export function openRoom({ username, connectionOptions, tokenRequest }) {
   }
 
   const session = connectToChat({
-    username,
+    identity,
     connectionOptions,
     tokenRequest,
     listener: {
-      connectionState: showConnection,
+      connectionState(state, reason) {
+        showConnection(state, reason);
+        if (state === 'failed' && reason?.statusCode === 403) onLost(reason);
+      },
       messages(ablyMessages) {
         for (const message of ablyMessages) {
           const entry = entryFromAbly(message);
@@ -111,8 +114,8 @@ export function openRoom({ username, connectionOptions, tokenRequest }) {
         const next = rosterFrom(members);
         if (roster) {
           const { joined, left } = rosterChanges(roster, next);
-          for (const name of joined) if (name !== username) log.addNotice(`${name} joined`);
-          for (const name of left) if (name !== username) log.addNotice(`${name} left`);
+          for (const name of joined) if (name !== username) log.addNotice('joined', { about: name });
+          for (const name of left) if (name !== username) log.addNotice('left', { about: name });
           render();
         }
         roster = next;
@@ -124,7 +127,10 @@ export function openRoom({ username, connectionOptions, tokenRequest }) {
 
   const composer = setUpComposer(byId('composer'), {
     onSend(text) {
-      const entry = log.addOutgoing({ id: crypto.randomUUID(), username, text });
+      // The server publishes the message as `<claim>:<requestId>`: knowing that id now, the
+      // page recognises the message when Ably delivers it, whichever arrives first.
+      const requestId = crypto.randomUUID();
+      const entry = log.addOutgoing({ id: `${identity.claimId}:${requestId}`, requestId, username, text });
       render({ follow: true });
       deliver(entry);
     },
@@ -133,9 +139,12 @@ export function openRoom({ username, connectionOptions, tokenRequest }) {
 
   async function deliver(entry) {
     try {
-      log.markSent(entry.id, await sendMessage(entry));
+      const answer = await identity.withSession((current) =>
+        sendMessage({ session: current, id: entry.requestId, text: entry.text }));
+      log.markSent(entry.id, answer?.message);
     } catch (error) {
-      log.markFailed(entry.id, describeFailure(error));
+      log.markFailed(entry.id, error.message);
+      if (error.status === 409) onLost(error);
     }
     render();
   }

@@ -7,7 +7,6 @@ look-alikes of "server" and of "*" are refused there and not in the form.
 
 import json
 import subprocess
-import sys
 import unicodedata
 
 import pytest

@@ -134,3 +134,20 @@ def test_methods_content_types_and_sizes(function, on_emulator):
 def test_an_unreachable_ably_is_a_502(function, closed_port):
     settings = settings_with(ABLY_ENDPOINT=f"http://127.0.0.1:{closed_port}")
     assert_json_error(claim(function("api/session.py", settings), "Ana"), 502, mentions="could not be reached")
+
+
+def test_leaving_frees_the_name_at_once(function, on_emulator):
+    client = function("api/session.py", on_emulator)
+    first = claim(client, "Xena", "leaving").get_json()
+    assert_json_error(claim(client, "xena", "leaving"), 409, field="username")  # reserved for Xena
+    assert client.delete("/api/session", headers={"Authorization": f"Bearer {first['session']}"}).status_code == 204
+    assert claim(client, "xena", "leaving").status_code == 200
+
+
+def test_leaving_needs_the_holders_session(function, on_emulator):
+    client = function("api/session.py", on_emulator)
+    claim(client, "Yuri", "leaving")
+    assert_json_error(client.delete("/api/session"), 401)
+    stranger = Sessions(on_emulator).issue("Yuri", "leaving", "not-the-claim")
+    assert client.delete("/api/session", headers={"Authorization": f"Bearer {stranger}"}).status_code == 204
+    assert_json_error(claim(client, "Yuri", "leaving"), 409, field="username")  # still Yuri's

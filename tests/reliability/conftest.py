@@ -1,9 +1,20 @@
 import pytest
 
-from chat import config, publisher
-from chat.ratelimit import Rate, RateLimiter
+from chat.ably_rest import Ably
+from chat.config import Settings
+from chat.limits import Limits
+from chat.sessions import Sessions
+from chat.web import create_app
 from tests.support.emulator import running_emulator
 from tests.support.functions import load_function
+
+# Every message these suites send goes out under this claim, so its Ably id is known in advance.
+CLAIM = "reliability"
+
+
+def ably_id(browser_id: str) -> str:
+    """The id Ably gives a message sent with `browser_id` (see chat/messages.py)."""
+    return f"{CLAIM}:{browser_id}"
 
 
 @pytest.fixture(scope="module")
@@ -13,27 +24,27 @@ def emulator():
 
 
 @pytest.fixture
-def send_message_to(monkeypatch):
+def send_message_to():
     """A factory: POST /api/sendMessage in-process, publishing to the Ably service at `endpoint` with
-    `key`, rate limits lifted (they have their own tests)."""
+    `key`, as the `username` in the body (a session made for it), rate limits far out of the way."""
 
-    def send_message_to(endpoint: str, key: str):
-        monkeypatch.setenv("ABLY_API_KEY", key)
-        monkeypatch.setenv("ABLY_ENDPOINT", endpoint)
-        config.ably_settings.cache_clear()
-        monkeypatch.setattr(publisher, "_client", None)
-        module = load_function("api/sendMessage.py")
-        unlimited = RateLimiter(Rate(burst=10**9, per_second=10**9))
-        monkeypatch.setattr(module, "per_ip", unlimited)
-        monkeypatch.setattr(module, "per_user", unlimited)
-        client = module.app.test_client()
-        return lambda body: client.post("/api/sendMessage", json=body)
+    def send_message_to(endpoint: str, key: str, **sdk_options):
+        settings = Settings.from_environment({"ABLY_API_KEY": key, "ABLY_ENDPOINT": endpoint})
+        app = create_app(load_function("api/sendMessage.py").routes, settings=settings,
+                         ably=Ably(settings, **sdk_options), limits=Limits(scale=10**6))
+        client, sessions = app.test_client(), Sessions(settings)
 
-    yield send_message_to
-    config.ably_settings.cache_clear()
+        def send(body: dict):
+            body = dict(body)
+            session = sessions.issue(body.pop("username", "Ana"), "general", CLAIM)
+            return client.post("/api/sendMessage", json=body, headers={"Authorization": f"Bearer {session}"})
+
+        return send
+
+    return send_message_to
 
 
 @pytest.fixture
 def send_message(emulator, send_message_to):
-    """POST /api/sendMessage in-process against the emulator, rate limits lifted (they have their own tests)."""
+    """POST /api/sendMessage in-process against the emulator, rate limits out of the way."""
     return send_message_to(emulator.url, emulator.key)

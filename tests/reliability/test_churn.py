@@ -86,7 +86,7 @@ def test_churn_loses_and_duplicates_nothing(emulator, send_message):
             message_id = f"churn-{number:06d}"
             response = send_message({"username": f"user{number % 7}", "message": f"#{number}", "id": message_id})
             if response.status_code == 200:
-                accepted.append(message_id)
+                accepted.append(response.get_json()["id"])
             time.sleep(0.01)  # spread the sends over the cuts
         node.stdin.write(json.dumps(accepted) + "\n")
         node.stdin.flush()

@@ -10,10 +10,10 @@ import contextlib
 import secrets
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.client.e2e import chat_helpers
 from tests.reliability.helpers import ChatWatcher
 from tests.support.app import free_port, running_app
 from tests.support.emulator import running_emulator
@@ -94,10 +94,9 @@ def expect_shown_once(page, text: str) -> None:
     expect(rows).to_have_count(1, timeout=TIMEOUT_MS)
 
 
-def post_message(app, text: str, message_id: str) -> None:
-    response = httpx.post(f"{app.url}/api/sendMessage", json={"username": "Bo", "message": text, "id": message_id},
-                          timeout=30)
-    assert response.status_code == 200, response.text
+def post_message(app, text: str) -> str:
+    """Sends as Bo through the app's own functions; returns the message's Ably id."""
+    return chat_helpers.post_message(app, "Bo", text)["id"]
 
 
 def test_page_and_node_client_reconnect_by_themselves_after_the_emulator_restarts(emulator_on_fixed_port, new_page):
@@ -105,9 +104,9 @@ def test_page_and_node_client_reconnect_by_themselves_after_the_emulator_restart
             ChatWatcher(emulator_on_fixed_port.url, emulator_on_fixed_port.key) as watcher:
         page = new_page()
         join(page, app, "Ana")
-        post_message(app, "said before the restart", "before-restart")
+        before = post_message(app, "said before the restart")
         expect_shown_once(page, "said before the restart")
-        watcher.wait_for_message("before-restart")
+        watcher.wait_for_message(before)
         page.evaluate(RECORD_CONNECTION_STATES)
         watcher_states_before = len(watcher.states)
 
@@ -123,12 +122,12 @@ def test_page_and_node_client_reconnect_by_themselves_after_the_emulator_restart
         assert "disconnected" in watcher_states or "connecting" in watcher_states
 
         # Through the function and through the page.
-        post_message(app, "said after the restart", "after-restart")
+        after = post_message(app, "said after the restart")
         page.fill("#message", "typed after the restart")
         page.press("#message", "Enter")
         expect_shown_once(page, "said after the restart")
         expect_shown_once(page, "typed after the restart")
-        watcher.wait_for_message("after-restart")
+        watcher.wait_for_message(after)
         # Catching up after the reconnect did not show the earlier message twice,
         expect_shown_once(page, "said before the restart")
         # and someone joining now still sees it: the history file outlived the first emulator_on_fixed_port.

@@ -40,10 +40,12 @@ def publish_in_bursts(send_message) -> list[tuple[float, list[str]]]:
     time.sleep(QUIET_S)
     while time.monotonic() - started < HOLD_S:
         burst_started_ms = time.time() * 1000
-        ids = [f"load-{len(bursts):04d}-{number:03d}" for number in range(BURST)]
-        for message_id in ids:
-            response = send_message({"username": "loader", "message": message_id, "id": message_id})
+        ids = []
+        for number in range(BURST):
+            browser_id = f"load-{len(bursts):04d}-{number:03d}"
+            response = send_message({"username": "loader", "message": browser_id, "id": browser_id})
             assert response.status_code == 200, response.get_json()
+            ids.append(response.get_json()["id"])
         bursts.append((burst_started_ms, ids))
         time.sleep(QUIET_S)
     return bursts

@@ -1,5 +1,6 @@
-"""Short-lived browser tokens, with the auth function served over real HTTP (Werkzeug) and ably-js
-as the browser's SDK: renewed through authUrl before expiry, refused after it."""
+"""Short-lived browser tokens, with the functions served over real HTTP (Werkzeug) and ably-js as the
+browser's SDK: a token that runs out is renewed through the token function and the connection
+resumes with nothing lost; an expired token is refused."""
 
 import os
 import re
@@ -9,7 +10,10 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from chat import config
+from chat.config import Settings
+from chat.limits import Limits
+from chat.sessions import Sessions, new_claim_id
+from chat.web import create_app
 from tests.support.emulator import running_emulator
 from tests.support.functions import ROOT, load_function
 
@@ -17,25 +21,32 @@ TOKEN_TTL_S = 5  # the shortest ABLY_TOKEN_TTL allows
 
 
 @pytest.fixture
-def auth_url(monkeypatch):
+def served():
+    """The token and send functions on real HTTP ports, against an emulator, with 5-second tokens."""
     with running_emulator() as emulator:
-        monkeypatch.setenv("ABLY_API_KEY", emulator.key)
-        monkeypatch.setenv("ABLY_ENDPOINT", emulator.url)
-        monkeypatch.setenv("ABLY_TOKEN_TTL", str(TOKEN_TTL_S))
-        config.ably_settings.cache_clear()
-        server = make_server("127.0.0.1", 0, load_function("api/ably/auth.py").app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        settings = Settings.from_environment({"ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url,
+                                              "ABLY_TOKEN_TTL": str(TOKEN_TTL_S)})
+        servers = {}
+        for name, path in (("auth", "api/ably/auth.py"), ("send", "api/sendMessage.py")):
+            app = create_app(load_function(path).routes, settings=settings, limits=Limits(scale=100))
+            servers[name] = make_server("127.0.0.1", 0, app, threaded=True)
+            threading.Thread(target=servers[name].serve_forever, daemon=True).start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}/api/ably/auth", emulator
+            yield {name: f"http://127.0.0.1:{server.server_port}" for name, server in servers.items()}, settings, emulator
         finally:
-            server.shutdown()
-            config.ably_settings.cache_clear()
+            for server in servers.values():
+                server.shutdown()
 
 
-def test_short_lived_tokens_are_renewed_and_expired_ones_refused(auth_url):
-    url, emulator = auth_url
-    env = {**os.environ, "CHAT_AUTH_URL": url, "ABLY_EMULATOR_URL": emulator.url, "TOKEN_TTL_S": str(TOKEN_TTL_S)}
-    result = subprocess.run(["node", "--test", "--test-force-exit", "tests/security/js/token-expiry.test.mjs"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+def test_short_lived_tokens_are_renewed_and_expired_ones_refused(served):
+    urls, settings, emulator = served
+    sessions = Sessions(settings)
+    env = {**os.environ, "CHAT_AUTH_URL": urls["auth"] + "/api/ably/auth",
+           "CHAT_SEND_URL": urls["send"] + "/api/sendMessage", "ABLY_EMULATOR_URL": emulator.url,
+           "TOKEN_TTL_S": str(TOKEN_TTL_S),
+           "EVE_SESSION": sessions.issue("Eve", "general", new_claim_id()),
+           "MALLORY_SESSION": sessions.issue("Mallory", "general", new_claim_id())}
+    result = subprocess.run(["node", "--test", "--test-force-exit", "tests/security/js/token-expiry.test.mjs"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "# fail 0" in result.stdout, result.stdout + result.stderr
     assert int(re.search(r"# pass (\d+)", result.stdout)[1]) > 0

@@ -98,7 +98,7 @@ def test_after_continuity_is_lost_the_gap_is_filled_from_history(live_app, join,
 
 def test_the_page_fits_a_phone_in_light_and_dark(live_app, join, tag):
     for scheme in ("light", "dark"):
-        page = join(f"Phone {tag}", viewport={"width": 360, "height": 740}, color_scheme=scheme)
+        page = join(f"Phone {scheme} {tag}", viewport={"width": 360, "height": 740}, color_scheme=scheme)
         post_message(live_app, f"Ana {tag}", f"hello small screen ({scheme}) {tag}")
         expect(message_row(page, f"hello small screen ({scheme}) {tag}")).to_be_in_viewport()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scrolling"

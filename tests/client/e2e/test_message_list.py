@@ -74,12 +74,15 @@ def test_a_script_like_message_renders_as_text(join, tag):
         assert page.evaluate("window.pwned") is None
 
 
+def chat_message(**data):
+    """A message as a publisher holding the key could put on the channel, our server bypassed."""
+    data.setdefault("date", datetime.now(timezone.utc).isoformat())
+    return {"name": "message", "data": json.dumps(data), "encoding": "json"}
+
+
 def test_malformed_messages_are_skipped_and_notices_go_by_type(live_app, join, tag):
     reader = join(f"Reader {tag}")
     now = datetime.now(timezone.utc).isoformat()
-
-    def chat_message(**data):
-        return {"name": "message", "data": json.dumps(data), "encoding": "json"}
 
     publish_directly(live_app, [
         {"name": "message", "data": f"a bare string {tag}"},
@@ -100,17 +103,23 @@ def test_malformed_messages_are_skipped_and_notices_go_by_type(live_app, join, t
     expect(notice.locator(".entry__author")).to_have_count(0)
 
 
-def test_direction_overrides_and_stacked_marks_arrive_intact_and_contained(join, tag):
-    ana, bo = join(f"Ana {tag}"), join(f"Bo {tag}")
+def test_direction_overrides_and_stacked_marks_arrive_intact_and_contained(live_app, join, tag):
+    marks = "\u0336\u0337\u0338\u0489"  # the most one character may carry in a name
+    ana, bo = join(f"Z{marks}a{marks} {tag}"), join(f"Bo {tag}")
     override = f"\u202egnp.exe {tag}"  # displays as "exe.png": a classic file-name trick
-    zalgo = "Z" + "\u0336\u0337\u0338\u0489" * 60 + f" {tag}"
-    send(ana, override)
+    zalgo = "Z" + marks * 60 + f" {tag}"
+    ana.fill("#message", override)
+    expect(ana.locator("#send")).to_be_disabled()  # the server refuses it, so the page does not send it
+    expect(ana.locator("#message-length")).to_contain_text("direction")
     send(ana, zalgo)
+    # Only a publisher holding the key could still put an override on the channel: drawn isolated.
+    publish_directly(live_app, [chat_message(username=f"Mallory {tag}", text=override, type="message")])
     for text in (override, zalgo):
         text_element = message_row(bo, text).locator(".entry__text")
         expect(text_element).to_have_text(text)  # delivered and drawn as it was written, nothing stripped
         style = text_element.evaluate("text => [getComputedStyle(text).unicodeBidi, getComputedStyle(text).overflow]")
         # plaintext isolates the text's direction from the row; hidden keeps stacked marks in the row.
         assert style == ["plaintext", "hidden"]
-    author = message_row(bo, override).locator(".entry__author")
-    assert author.evaluate("name => getComputedStyle(name).unicodeBidi") == "isolate"
+    for author in (message_row(bo, override).locator(".entry__author"), message_row(bo, zalgo).locator(".entry__author")):
+        style = author.evaluate("name => [getComputedStyle(name).unicodeBidi, getComputedStyle(name).overflow]")
+        assert style == ["isolate", "hidden"]  # a name keeps its marks inside its own line, as text does

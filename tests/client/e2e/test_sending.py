@@ -1,9 +1,11 @@
 """Sending: the composer's rules, and a failed send that keeps its text and retries safely."""
 
+import re
 import json
 
 from playwright.sync_api import Route, expect
 
+from chat.limits import SEND_PER_USER
 from tests.client.e2e.chat_helpers import ARTIFACTS, message_row, save_screenshot, send
 
 
@@ -41,16 +43,19 @@ def test_a_failed_send_keeps_the_text_and_a_retry_delivers_it_once(join, tag):
 
 
 def test_a_refused_message_can_be_edited_back_into_the_composer(join, tag):
+    """The server's real rate limit (ten at once per person), and its one message about the wait."""
     ana = join(f"Ana {tag}")
-    ana.route("**/api/sendMessage", lambda route: route.fulfill(
-        status=429, headers={"Retry-After": "3"}, json={"error": {"message": "Too many messages."}}))
-    send(ana, f"slow down {tag}")
+    for n in range(SEND_PER_USER.amount + 1):
+        send(ana, f"slow down {tag} #{n}")
 
-    failed = message_row(ana, f"slow down {tag}")
-    expect(failed.locator(".entry__problem")).to_have_text("Not sent: Too many messages. Try again in 3 s.")
+    failed = ana.locator('.entry[data-status="failed"]')
+    expect(failed).to_have_count(1)
+    expect(failed.locator(".entry__problem")).to_have_text(
+        re.compile(r"^Not sent: Too many requests\. Try again in \d+ s\.$"))
+    text = failed.locator(".entry__text").inner_text()
     failed.get_by_role("button", name="Edit").click()
     expect(failed).to_have_count(0)
-    expect(ana.locator("#message")).to_have_value(f"slow down {tag}")
+    expect(ana.locator("#message")).to_have_value(text)
     expect(ana.locator("#message")).to_be_focused()
 
 

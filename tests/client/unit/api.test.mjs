@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { ApiError, connectionOptionsFor, requestToken, sendMessage } from '../../../public/js/api.js';
+import { ApiError, claimName, connectionOptionsFor, listRooms, requestToken, sendMessage } from '../../../public/js/api.js';
 
 describe('connectionOptionsFor', () => {
   test('uses Ably defaults when the server names no local service', () => {
@@ -45,42 +45,72 @@ describe('calls to the server', () => {
     return calls;
   }
 
-  test('a token request encodes the name unambiguously and reads the realtime endpoint', async () => {
-    const signed = { keyName: 'app.key', clientId: 'Ana Lima & Bo', mac: 'm' };
-    const calls = answer(200, signed, { 'X-Realtime-Endpoint': 'http://127.0.0.1:9999' });
-    const { tokenRequest, connectionOptions } = await requestToken('Ana Lima & Bo');
-    assert.equal(calls[0].url, '/api/ably/auth?clientId=Ana%20Lima%20%26%20Bo');
-    assert.deepEqual(tokenRequest, signed);
-    assert.equal(connectionOptions.port, 9999);
+  test('claiming a name posts it with the room, and the session held so far', async () => {
+    const claimed = { username: 'Ana', room: 'team-a', claim: 'c1', session: 's2', expiresIn: 900, renewIn: 300 };
+    const calls = answer(200, claimed);
+    assert.deepEqual(await claimName({ username: 'Ana', room: 'team-a', current: 's1' }), claimed);
+    assert.equal(calls[0].url, '/api/session');
+    assert.equal(calls[0].init.method, 'POST');
+    assert.equal(calls[0].init.headers.Authorization, 'Bearer s1');
+    assert.deepEqual(JSON.parse(calls[0].init.body), { username: 'Ana', room: 'team-a' });
   });
 
-  test('a refused name comes back with the server message', async () => {
-    answer(400, { error: { message: 'That name is taken by the system.', field: 'clientId' } });
-    await assert.rejects(requestToken('server'), (error) => {
+  test('a first claim sends no session', async () => {
+    const calls = answer(200, {});
+    await claimName({ username: 'Ana', room: 'general' });
+    assert.equal(calls[0].init.headers.Authorization, undefined);
+  });
+
+  test('a taken name comes back with the server message and the field', async () => {
+    answer(409, { error: { message: 'that name is taken in this room right now; pick another', field: 'username' } });
+    await assert.rejects(claimName({ username: 'Ana', room: 'general' }), (error) => {
       assert.ok(error instanceof ApiError);
-      assert.equal(error.message, 'That name is taken by the system.');
-      assert.equal(error.status, 400);
+      assert.equal(error.status, 409);
+      assert.equal(error.field, 'username');
+      assert.match(error.message, /taken/);
       return true;
     });
   });
 
-  test('sendMessage posts the message with its id and returns what the server accepted', async () => {
-    const accepted = { username: 'Ana', text: 'hi', date: '2026-11-28T09:00:00Z', type: 'message' };
-    const calls = answer(200, { id: 'id-1', message: accepted });
-    assert.deepEqual(await sendMessage({ id: 'id-1', username: 'Ana', text: 'hi' }), accepted);
-    assert.equal(calls[0].url, '/api/sendMessage');
-    assert.equal(calls[0].init.method, 'POST');
-    assert.deepEqual(JSON.parse(calls[0].init.body), { username: 'Ana', message: 'hi', id: 'id-1' });
+  test('a token request carries the session and reads the realtime endpoint', async () => {
+    const signed = { keyName: 'app.key', clientId: 'Ana Lima & Bo', mac: 'm' };
+    const calls = answer(200, signed, { 'X-Realtime-Endpoint': 'http://127.0.0.1:9999' });
+    const { tokenRequest, connectionOptions } = await requestToken('the-session');
+    assert.equal(calls[0].url, '/api/ably/auth');
+    assert.equal(calls[0].init.headers.Authorization, 'Bearer the-session');
+    assert.deepEqual(tokenRequest, signed);
+    assert.equal(connectionOptions.port, 9999);
   });
 
-  test('a rate limit carries Retry-After', async () => {
-    answer(429, { error: { message: 'Slow down.' } }, { 'Retry-After': '7' });
-    await assert.rejects(sendMessage({ id: 'x', username: 'Ana', text: 'hi' }), { status: 429, retryAfterSeconds: 7 });
+  test('sendMessage posts the text with its id and the session, and returns the answer', async () => {
+    const accepted = { id: 'c1:id-1', message: { username: 'Ana', text: 'hi', date: '2026-11-28T09:00:00Z', type: 'message' } };
+    const calls = answer(200, accepted);
+    assert.deepEqual(await sendMessage({ session: 's', id: 'id-1', text: 'hi' }), accepted);
+    assert.equal(calls[0].url, '/api/sendMessage');
+    assert.equal(calls[0].init.method, 'POST');
+    assert.equal(calls[0].init.headers.Authorization, 'Bearer s');
+    assert.deepEqual(JSON.parse(calls[0].init.body), { message: 'hi', id: 'id-1' });
+  });
+
+  test('a rate limit says how long to wait, once', async () => {
+    answer(429, { error: { message: 'too many requests; wait 7 s' } }, { 'Retry-After': '7' });
+    await assert.rejects(sendMessage({ session: 's', id: 'x', text: 'hi' }), (error) => {
+      assert.equal(error.status, 429);
+      assert.equal(error.retryAfterSeconds, 7);
+      assert.equal(error.message, 'Too many requests. Try again in 7 s.');
+      return true;
+    });
+  });
+
+  test('the lobby list is read from the rooms function', async () => {
+    const calls = answer(200, { rooms: [{ room: 'team-a', people: 2 }], defaultRoom: 'general' });
+    assert.deepEqual(await listRooms(), [{ room: 'team-a', people: 2 }]);
+    assert.equal(calls[0].url, '/api/rooms');
   });
 
   test('an error without a JSON body still says something useful', async () => {
     answer(502, '<html>Bad gateway</html>');
-    await assert.rejects(sendMessage({ id: 'x', username: 'Ana', text: 'hi' }), {
+    await assert.rejects(sendMessage({ session: 's', id: 'x', text: 'hi' }), {
       message: 'The server had a problem (502). Try again.',
       status: 502,
     });
@@ -90,7 +120,7 @@ describe('calls to the server', () => {
     globalThis.fetch = async () => {
       throw new TypeError('Failed to fetch');
     };
-    await assert.rejects(sendMessage({ id: 'x', username: 'Ana', text: 'hi' }), {
+    await assert.rejects(sendMessage({ session: 's', id: 'x', text: 'hi' }), {
       name: 'ApiError',
       message: /Could not reach the server/,
     });

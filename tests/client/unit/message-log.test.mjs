@@ -84,14 +84,15 @@ describe('MessageLog', () => {
 
   test('a notice follows what was showing when it happened, whatever the browser clock says', () => {
     const log = new MessageLog();
-    log.addNotice('Connected to chat! ⚡️', T0 - 60_000); // browser clock a minute slow
+    log.addNotice('Connected to chat! ⚡️', { now: T0 - 60_000 }); // browser clock a minute slow
     log.receive(entry(1));
-    log.addNotice('Bo joined', T0 + 60_000); // and now a minute fast
+    log.addNotice('joined', { about: 'Bo', now: T0 + 60_000 }); // and now a minute fast
     log.receive(entry(2));
-    assert.deepEqual(texts(log), ['Connected to chat! ⚡️', 'text 1', 'Bo joined', 'text 2']);
+    assert.deepEqual(texts(log), ['Connected to chat! ⚡️', 'text 1', 'joined', 'text 2']);
     const notice = log.entries[2];
     assert.equal(notice.type, 'notification');
-    assert.equal(notice.username, null);
+    assert.equal(notice.username, 'Bo', 'the person it is about, kept apart from its words');
+    assert.equal(log.entries[0].username, null);
     assert.equal(notice.time, T0 + 60_000, 'shows the time it happened');
   });
 

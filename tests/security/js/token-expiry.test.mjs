@@ -1,46 +1,72 @@
-// Short-lived tokens from /api/ably/auth (served by tests/security/test_token_expiry.py with
-// ABLY_TOKEN_TTL of a few seconds): renewed through authUrl without losing the connection, and
-// refused once expired.
+// Short-lived tokens from /api/ably/auth (served by tests/security/test_token_expiry.py with an
+// ABLY_TOKEN_TTL of a few seconds): when one runs out, ably-js gets a new one through the token
+// function and the connection resumes, with no message lost; an expired token is refused.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Ably from 'ably';
 
 const authUrl = process.env.CHAT_AUTH_URL;
+const sendUrl = process.env.CHAT_SEND_URL;
 const realtime = new URL(process.env.ABLY_EMULATOR_URL);
 const ttlMs = Number(process.env.TOKEN_TTL_S) * 1000;
 const where = { endpoint: realtime.hostname, port: Number(realtime.port), tls: false, logLevel: 0 };
+const bearer = (session) => ({ Authorization: `Bearer ${session}` });
 const clients = [];
 after(() => clients.forEach((client) => client.close()));
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('a token is renewed through authUrl before it expires, on the same connection', async () => {
-  const client = new Ably.Realtime({ ...where, authUrl, authParams: { clientId: 'Eve' } });
+async function send(text, id) {
+  const response = await fetch(sendUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...bearer(process.env.EVE_SESSION) },
+    body: JSON.stringify({ message: text, id }),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  return (await response.json()).id;
+}
+
+test('a token that runs out is renewed and the connection resumes, with nothing lost', async () => {
+  const client = new Ably.Realtime({ ...where, authUrl, authHeaders: bearer(process.env.EVE_SESSION) });
   clients.push(client);
   await client.connection.once('connected');
   const firstToken = client.auth.tokenDetails.token;
   const connectionId = client.connection.id;
   const drops = [];
-  client.connection.on(['disconnected', 'suspended', 'failed', 'closed'], (change) => drops.push(change.current));
+  client.connection.on(['disconnected', 'suspended', 'failed', 'closed'], (change) => drops.push(change));
+  const channel = client.channels.get('chat');
+  const received = [];
+  await channel.subscribe('message', (message) => received.push(message.id));
 
-  await sleep(ttlMs * 2.5); // long enough for two renewals
-  assert.notEqual(client.auth.tokenDetails.token, firstToken);
+  const sent = [];
+  const until = Date.now() + ttlMs * 2.5; // two expiries at least
+  for (let n = 0; Date.now() < until; n += 1) {
+    sent.push(await send(`while the token runs out #${n}`, `expiry-${n}`));
+    await sleep(250);
+  }
+  await sleep(1000);
+
+  assert.notEqual(client.auth.tokenDetails.token, firstToken, 'the token was renewed');
   assert.equal(client.auth.tokenDetails.clientId, 'Eve');
   assert.equal(client.connection.state, 'connected');
-  assert.equal(client.connection.id, connectionId);
-  assert.deepEqual(drops, [], 'the connection never dropped');
-  await client.channels.get('chat').attach(); // and the renewed token still works
+  assert.equal(client.connection.id, connectionId, 'the same connection, resumed');
+  for (const drop of drops) {
+    assert.equal(drop.current, 'disconnected');
+    assert.equal(drop.reason?.code, 40142, 'a drop is the token running out, nothing else');
+  }
+  assert.deepEqual(received, sent, 'every message arrived, once, in order');
 });
 
 test('an expired token is refused', async () => {
-  const tokenRequest = await (await fetch(`${authUrl}?clientId=Mallory`)).json();
+  const response = await fetch(authUrl, { headers: bearer(process.env.MALLORY_SESSION) });
+  const tokenRequest = await response.json();
   const issuer = new Ably.Rest({ ...where, authCallback: (_, done) => done(null, tokenRequest) });
   const token = await issuer.auth.authorize();
   await sleep(token.expires - Date.now() + 500);
   // Asked directly: ably-js would wrap the refusal in its own "cannot renew" error (40171).
-  const response = await fetch(`${realtime.origin}/channels/chat/messages`, {
+  const refused = await fetch(`${realtime.origin}/channels/chat/messages`, {
     headers: { authorization: `Bearer ${Buffer.from(token.token).toString('base64')}`, accept: 'application/json' },
   });
-  assert.equal(response.status, 401);
-  assert.equal((await response.json()).error.code, 40142);
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).error.code, 40142);
 });

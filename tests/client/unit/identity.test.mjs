@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ApiError } from '../../../public/js/api.js';
+import { Identity, SessionStore } from '../../../public/js/identity.js';
+
+class MemoryStorage {
+  #items = new Map();
+  getItem(key) { return this.#items.has(key) ? this.#items.get(key) : null; }
+  setItem(key, value) { this.#items.set(key, String(value)); }
+  removeItem(key) { this.#items.delete(key); }
+}
+
+const answer = (overrides = {}) => ({
+  username: 'Ana', room: 'team-a', claim: 'c1', session: 's1', expiresIn: 900, renewIn: 300, ...overrides,
+});
+
+describe('SessionStore', () => {
+  test('keeps a session per room and name, and the last name used', () => {
+    const store = new SessionStore(new MemoryStorage());
+    store.put('team-a', 'Ana', { session: 's1', claim: 'c1' });
+    store.put('team-b', 'Ana', { session: 's2', claim: 'c2' });
+    assert.equal(store.get('team-a', 'Ana').session, 's1');
+    assert.equal(store.get('team-b', 'Ana').session, 's2');
+    assert.equal(store.get('team-a', 'Bo'), null);
+    assert.equal(store.lastName(), 'Ana');
+    store.forget('team-a', 'Ana');
+    assert.equal(store.get('team-a', 'Ana'), null);
+    assert.equal(store.get('team-b', 'Ana').session, 's2');
+  });
+
+  test('forgets claims unused for a day', () => {
+    let now = 0;
+    const store = new SessionStore(new MemoryStorage(), () => now);
+    store.put('old', 'Ana', { session: 's0' });
+    now = 25 * 60 * 60 * 1000;
+    store.put('new', 'Ana', { session: 's1' });
+    assert.equal(store.get('old', 'Ana'), null);
+  });
+
+  test('survives a damaged store', () => {
+    const storage = new MemoryStorage();
+    storage.setItem('chat.sessions', '{not json');
+    assert.equal(new SessionStore(storage).get('a', 'b'), null);
+  });
+});
+
+describe('Identity', () => {
+  test('claims with the session the browser already holds, and keeps the new one', async () => {
+    const store = new SessionStore(new MemoryStorage());
+    store.put('team-a', 'Ana', { session: 'old', claim: 'c1' });
+    const asked = [];
+    const identity = new Identity({
+      room: 'team-a', username: 'Ana', store, claim: async (request) => { asked.push(request); return answer({ session: 'new' }); },
+    });
+    await identity.claim();
+    identity.stop();
+    assert.deepEqual(asked, [{ username: 'Ana', room: 'team-a', current: 'old' }]);
+    assert.equal(identity.session, 'new');
+    assert.equal(identity.claimId, 'c1');
+    assert.equal(store.get('team-a', 'Ana').session, 'new');
+  });
+
+  test('a request refused for an expired session renews it and tries once more', async () => {
+    let claims = 0;
+    const identity = new Identity({
+      room: 'team-a', username: 'Ana', store: new SessionStore(new MemoryStorage()),
+      claim: async () => answer({ session: `s${++claims}` }),
+    });
+    await identity.claim();
+    const seen = [];
+    const result = await identity.withSession(async (session) => {
+      seen.push(session);
+      if (session === 's1') throw new ApiError('expired', { status: 401 });
+      return 'sent';
+    });
+    identity.stop();
+    assert.equal(result, 'sent');
+    assert.deepEqual(seen, ['s1', 's2']);
+  });
+
+  test('other failures are not retried', async () => {
+    const identity = new Identity({
+      room: 'r', username: 'Ana', store: new SessionStore(new MemoryStorage()), claim: async () => answer(),
+    });
+    await identity.claim();
+    identity.stop();
+    await assert.rejects(identity.withSession(async () => { throw new ApiError('nope', { status: 403 }); }), { status: 403 });
+  });
+
+  test('leaving forgets the claim', async () => {
+    const store = new SessionStore(new MemoryStorage());
+    const identity = new Identity({ room: 'team-a', username: 'Ana', store, claim: async () => answer() });
+    await identity.claim();
+    identity.stop({ forget: true });
+    assert.equal(store.get('team-a', 'Ana'), null);
+  });
+});
