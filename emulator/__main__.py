@@ -9,15 +9,19 @@ import signal
 import sys
 
 from . import DEFAULT_KEY
+from .access import AccessPolicy
 from .apps import Retention
 from .auth import parse_key_str
-from .realtime import Settings
+from .connection import Settings
 from .server import Options, serve
 
 
 def parse_args(argv=None) -> Options:
     p = argparse.ArgumentParser(prog="python -m emulator", description="Local Ably-compatible emulator")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                   help="a web origin besides loopback ones whose pages may use the emulator, e.g. "
+                        "https://app.example:8443 (repeatable)")
     p.add_argument("--port", type=int, default=8081, help="port for REST and WebSocket; 0 picks a free one")
     p.add_argument("--key", default=DEFAULT_KEY,
                    help="the default app's key, appId.keyId:secret (default: the dev key %(default)s)")
@@ -41,6 +45,10 @@ def parse_args(argv=None) -> Options:
         parse_key_str(args.key)
     except ValueError as e:
         p.error(f"--key: {e}")
+    try:
+        AccessPolicy(args.host, tuple(args.allow_origin))
+    except ValueError as e:
+        p.error(f"--allow-origin: {e}")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     ms = lambda seconds: int(seconds * 1000)  # noqa: E731
@@ -56,6 +64,7 @@ def parse_args(argv=None) -> Options:
         retention=Retention(ms(args.history_ttl), ms(args.persisted_history_ttl)),
         timestamp_window_ms=ms(args.token_timestamp_window),
         history_file=args.history_file,
+        allowed_origins=tuple(args.allow_origin),
     )
 
 

@@ -9,10 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator.apps import Registry
-from emulator.channels import MAX_LOG_BYTES, MESSAGE_FIELDS, Channel, HistoryQuery, check_size, clean_payload
+from emulator.channels import MAX_LOG_BYTES, MESSAGE_FIELDS, Channel, check_size, clean_payload
 from emulator.errors import AblyError
 from emulator.messaging import Router
 from emulator.protocol import JSON, MSGPACK, Action, SharedFrame, decode_frame, encode_frame
+from emulator.rest import history_query
+
+from .fakes import SequentialIds
 
 
 def test_binary_from_json_client_reaches_msgpack_client_as_bytes():
@@ -94,22 +97,22 @@ def test_history_pages_backwards_and_forwards_without_gaps():
     ch = filled_channel(7)
     seen, cursor = [], None
     while True:
-        q = HistoryQuery.from_params({"limit": "3", **({"cursor": f"{cursor[0]}_{cursor[1]}"} if cursor else {})}, ch)
+        q = history_query({"limit": "3", **({"cursor": f"{cursor[0]}_{cursor[1]}"} if cursor else {})}, ch)
         items, cursor = q.run(ch, "message")
         seen += names(items)
         if cursor is None:
             break
     assert seen == [f"m{i}" for i in reversed(range(7))]
-    items, _ = HistoryQuery.from_params({"direction": "forwards", "limit": "2"}, ch).run(ch, "message")
+    items, _ = history_query({"direction": "forwards", "limit": "2"}, ch).run(ch, "message")
     assert names(items) == ["m0", "m1"]
 
 
 def test_history_time_range_and_until_attach():
     ch = filled_channel(6)
-    items, _ = HistoryQuery.from_params({"start": "1001", "end": "1003"}, ch).run(ch, "message")
+    items, _ = history_query({"start": "1001", "end": "1003"}, ch).run(ch, "message")
     assert names(items) == ["m3", "m2", "m1"]
     attach_serial = ch.serial(4)
-    items, _ = HistoryQuery.from_params({"from_serial": attach_serial}, ch).run(ch, "message")
+    items, _ = history_query({"from_serial": attach_serial}, ch).run(ch, "message")
     assert names(items) == ["m3", "m2", "m1", "m0"]
 
 
@@ -118,7 +121,7 @@ def test_history_time_range_and_until_attach():
                                     {"cursor": "x"}, {"limit": "ten"}])
 def test_bad_history_params(params):
     with pytest.raises(AblyError) as e:
-        HistoryQuery.from_params(params, filled_channel(1))
+        history_query(params, filled_channel(1))
     assert e.value.status == 400
 
 
@@ -135,14 +138,15 @@ def test_retention_prunes_and_breaks_continuity():
 
 
 def test_duplicate_ids_within_one_batch_are_stored_once():
-    registry = Registry(lambda: 1000)
+    ids = SequentialIds()
+    registry = Registry(lambda: 1000, ids)
     key = registry.add_key_str("app.key:secret")
     creds = registry.credentials_for_key(key.key_str, None)
-    router = Router(registry.clock)
+    router = Router(registry.clock, ids)
     app = registry.apps["app"]
-    serials = router.publish(app, "c", [{"id": "a"}, {"id": "a"}, {"id": "b"}], creds, None)
+    serials = router.publish(app, "c", [{"id": "a"}, {"id": "a"}, {"id": "b"}], creds, None).serials
     assert serials[0] == serials[1] != serials[2]
-    assert router.publish(app, "c", [{"id": "b"}], creds, None) == [serials[2]]
+    assert router.publish(app, "c", [{"id": "b"}], creds, None).serials == [serials[2]]
     assert [i["id"] for e in app.channel("c").log for i in e.items] == ["a", "b"]
 
 

@@ -1,74 +1,23 @@
 """The realtime connection state machine driven directly: frames in, frames out, fake time."""
 
-import heapq
 import itertools
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.apps import Registry
 from emulator.auth import sign
+from emulator.connection import Settings
 from emulator.protocol import Action, Flag, PresenceAction
-from emulator.realtime import Realtime, Settings
+
+from .fakes import FakeTransport, make_realtime
 
 KEY = "app.key:secret"
-MODES = int(Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE)
-
-
-class FakeTime:
-    """Clock and scheduler in one: `advance` runs timers that fall due."""
-
-    def __init__(self):
-        self.now_ms = 1_700_000_000_000
-        self._timers = []
-        self._ids = itertools.count()
-
-    def __call__(self):
-        return self.now_ms
-
-    def call_later(self, delay_s, fn):
-        entry = [self.now_ms + delay_s * 1000, next(self._ids), fn]
-        heapq.heappush(self._timers, entry)
-
-        class Handle:
-            def cancel(self_inner):
-                entry[2] = None
-        return Handle()
-
-    def advance(self, seconds):
-        target = self.now_ms + seconds * 1000
-        while self._timers and self._timers[0][0] <= target:
-            due, _, fn = heapq.heappop(self._timers)
-            self.now_ms = max(self.now_ms, int(due))
-            if fn:
-                fn()
-        self.now_ms = int(target)
-
-
-class FakeTransport:
-    def __init__(self):
-        self.frames = []
-        self.closed = False
-
-    def send(self, pm):
-        self.frames.append(pm)
-
-    def close(self):
-        self.closed = True
-
-    def take(self):
-        frames, self.frames = self.frames, []
-        return frames
 
 
 @pytest.fixture
 def world():
-    clock = FakeTime()
-    registry = Registry(clock)
-    registry.add_key_str(KEY)
-    realtime = Realtime(registry, clock, Settings(presence_leave_delay_ms=15_000, connection_state_ttl_ms=120_000))
-    return clock, registry, realtime
+    return make_realtime(KEY, Settings(presence_leave_delay_ms=15_000, connection_state_ttl_ms=120_000))
 
 
 def connect(realtime, **query):
@@ -98,7 +47,8 @@ def test_connected_carries_complete_details(world):
 @pytest.mark.parametrize("query, code", [
     ({"key": "app.key:wrong"}, 40101),
     ({"key": "nope.key:secret"}, 40101),
-    ({"key": None, "access_token": "unknown"}, 40143),
+    ({"key": None, "access_token": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, 40143),  # a token, but not one of ours
+    ({"key": None, "access_token": "not a token!"}, 40101),  # not a token at all: renewing cannot help
     ({"key": None}, 40101),
 ])
 def test_bad_credentials_get_error_and_close(world, query, code):
@@ -369,10 +319,7 @@ frame_fields = st.fixed_dictionaries(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(frame_fields, max_size=6))
 def test_arbitrary_frames_never_crash_the_machine(frames):
-    clock = FakeTime()
-    registry = Registry(clock)
-    registry.add_key_str(KEY)
-    realtime = Realtime(registry, clock)
+    _, _, realtime = make_realtime(KEY)
     bystander, tb = connect(realtime)
     conn, t = connect(realtime, clientId="fuzz")
     for pm in frames:
