@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
-from .auth import TOKEN_SHAPE, Credentials, Key, TokenAuthority, parse_capability, parse_key_str
+from .auth import Credentials, Key, TokenAuthority, parse_capability, parse_key_str
 from .channels import PRESENCE_FIELDS, Channel, Event, clean_payload
 from .errors import AblyError, bad_request, unauthorized
 from .jwt import looks_like_jwt, verify_jwt
@@ -167,9 +167,9 @@ class Registry:
             raise AblyError(40143, 401, "Token not recognised: its key was revoked")
         return Credentials(key, token.capability, token.client_id, token)
 
-    @staticmethod
-    def could_be_token(text: str) -> bool:
-        return looks_like_jwt(text) or bool(TOKEN_SHAPE.fullmatch(text))
+    def recognises(self, text: str) -> bool:
+        """Whether `text` is a JWT or a token issued here (expired or not)."""
+        return looks_like_jwt(text) or self.tokens.issued(text)
 
 
 def _list_of_objects(spec: dict, name: str, limit: int) -> list[dict]:

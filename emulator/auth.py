@@ -259,6 +259,9 @@ class TokenAuthority:
             raise AblyError(40142, 401, "Token expired")
         return token
 
+    def issued(self, token_str: str) -> bool:
+        return token_str in self._tokens
+
     def forget_key(self, key_name: str) -> None:
         for t in [t for t in self._tokens.values() if t.key_name == key_name]:
             del self._tokens[t.token]

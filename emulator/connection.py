@@ -69,7 +69,7 @@ class Connection:
     transport: Transport | None
     state: ConnectionState = ConnectionState.CONNECTED
     continued: bool = False  # this transport continued an earlier one (resume or recover)
-    attachments: dict = field(default_factory=dict)  # channel name -> Attachment
+    attachments: dict = field(default_factory=dict)  # ChannelRef.key (name, view) -> Attachment
     presence_channels: set = field(default_factory=set)
     replies: OrderedDict = field(default_factory=OrderedDict)  # msgSerial -> ACK/NACK sent
     # Keys issued before the current one: a transport can die before its CONNECTED (with the new

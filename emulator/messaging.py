@@ -61,10 +61,15 @@ class Subscriber:
     send: Callable[[dict], None]
     filter: MessageFilter | None = None
 
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """One subscription per connection and view of a channel."""
+        return self.connection_id, self.filter.source if self.filter else None
+
 
 @dataclass
 class Published:
-    message_id: str  # the id prefix of the messages that got no id from the client
+    message_id: str  # the base of the messages' ids, `<message_id>:<index>`
     serials: list[str | None]  # one per message, in order; a repeated id gets the first one's serial
 
 
@@ -100,15 +105,15 @@ class Router:
     clock: Clock
     ids: IdSource
     sink: EventSink | None = None  # told of each logged event (the history journal)
-    subscribers: dict = field(default_factory=dict)  # (app_id, channel) -> {connection_id: Subscriber}
+    subscribers: dict = field(default_factory=dict)  # (app_id, channel) -> {Subscriber.key: Subscriber}
 
     def attach(self, app: App, channel: str, sub: Subscriber) -> None:
-        self.subscribers.setdefault((app.app_id, channel), {})[sub.connection_id] = sub
+        self.subscribers.setdefault((app.app_id, channel), {})[sub.key] = sub
 
-    def detach(self, app: App, channel: str, connection_id: str) -> None:
+    def detach(self, app: App, channel: str, key: tuple[str, str | None]) -> None:
         subs = self.subscribers.get((app.app_id, channel))
         if subs is not None:
-            subs.pop(connection_id, None)
+            subs.pop(key, None)
             if not subs:
                 del self.subscribers[(app.app_id, channel)]
 
@@ -153,7 +158,7 @@ class Router:
         check_size(items, max_size)
         now = self.clock()
         channel = app.channel(channel_name)
-        prefix = id_prefix or self.ids.secret(9)
+        prefix = id_prefix or _shared_id_base(items) or self.ids.secret(9)
         fresh: list[dict] = []
         # Where each message's serial will come from: a logged duplicate's serial, or a fresh item.
         sources: list[str | int] = []
@@ -226,6 +231,13 @@ class Router:
             for index, m in enumerate(channel.members_of(connection_id))
         ]
         self.apply_presence(app, channel, leaves, None)
+
+
+def _shared_id_base(items: list[dict]) -> str | None:
+    """`base` when every message came with an idempotent-publishing id `base:<index>`."""
+    bases = {str(item.get("id", "")).rpartition(":")[0] for item in items}
+    base = bases.pop() if len(bases) == 1 else ""
+    return base or None
 
 
 def check_history_allowed(creds: Credentials, channel_name: str) -> None:

@@ -38,7 +38,9 @@ class MessageFilter:
         headers = extras.get("headers") if isinstance(extras, dict) else None
         try:
             result = self._expression.search({"name": message.get("name"), "headers": headers})
-        except JMESPathError:  # e.g. comparing incompatible types: no match, as nothing can satisfy it
+        except (JMESPathError, TypeError, ValueError):
+            # jmespath raises where the spec says null, e.g. ordering a string against a number:
+            # no match, and never an error in the publisher's fan-out.
             return False
         return result not in (None, False, "", [], {})
 
@@ -50,6 +52,15 @@ class ChannelRef:
     name: str
     params: dict
     filter: MessageFilter | None = None
+
+    @property
+    def view(self) -> str | None:
+        """Which view of the channel: a derived channel is a channel of its own."""
+        return self.filter.source if self.filter else None
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return self.name, self.view
 
 
 def check_name(name) -> str:

@@ -1,14 +1,12 @@
 """What the sans-I/O core needs from its host, as structural types.
 
-The core (everything but `server.py`, `rest.py` and `persistence.py`) never reads a clock, sleeps,
-draws randomness or touches a socket or a file itself: it is handed these collaborators, so the
-asyncio layer supplies real ones and tests supply fakes that they drive by hand.
+The core (everything but `__main__.py`, `server.py`, `rest.py` and `persistence.py`) never reads a
+clock, sleeps, draws randomness or touches a socket or a file itself: it is handed these
+collaborators, so the asyncio layer supplies real ones and tests supply fakes they drive by hand.
 """
 
 from __future__ import annotations
 
-import secrets
-import string
 from typing import Callable, Protocol
 
 from .channels import Channel, Event
@@ -46,16 +44,3 @@ class IdSource(Protocol):
 class EventSink(Protocol):
     def __call__(self, app_id: str, channel: Channel, event: Event) -> None:
         """Told of every event a channel logs, e.g. to journal history."""
-
-
-_ALNUM = string.ascii_letters + string.digits
-
-
-class RandomIds:
-    """The id source for a running emulator: unguessable, since ids and keys grant access."""
-
-    def short_id(self, length: int) -> str:
-        return "".join(secrets.choice(_ALNUM) for _ in range(length))
-
-    def secret(self, nbytes: int) -> str:
-        return secrets.token_urlsafe(nbytes)

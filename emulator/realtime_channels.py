@@ -78,62 +78,69 @@ class RealtimeChannels:
     def attach(self, conn: Connection, pm: dict) -> None:
         wire = pm.get("channel")
         try:
-            ref = parse_channel(wire)
-            ops = operations_for(conn.creds.capability, ref.name)
-            if not ops:
-                raise capability_denied("subscribe", ref.name)
-            params = dict(ref.params)
-            if isinstance(pm.get("params"), dict):
-                params.update({str(k): str(v) for k, v in pm["params"].items()})
-            requested = requested_modes(params, pm.get("flags"))
-            rewind = parse_rewind(params.get("rewind"))
-            if ref.name not in conn.attachments and len(conn.attachments) >= MAX_CHANNELS_PER_CONNECTION:
-                raise AblyError(90010, 400,
-                                f"Maximum number of channels per connection ({MAX_CHANNELS_PER_CONNECTION}) exceeded")
+            attachment, rewind = self._requested_attachment(conn, pm)
         except AblyError as error:
             if not isinstance(wire, str):
                 raise  # no channel to report it on: a protocol error
             conn.send(error_frame(error, wire))  # a channel error; the connection carries on
             return
-        attachment = Attachment(ref, grant_modes(ops, requested, ref.filter is not None), requested,
-                                {k: v for k, v in params.items() if k in ECHOED_PARAMS})
-        previous = conn.attachments.get(ref.name)
-        conn.attachments[ref.name] = attachment
+        ref = attachment.ref
+        previous = conn.attachments.get(ref.key)
+        conn.attachments[ref.key] = attachment
         channel = conn.app.channel(ref.name)
         channel.prune(self.clock())
         subscriber = self._subscriber(conn, attachment, live=True)
-
-        flags = attachment.modes
-        backlog: list[tuple[Event, list[dict]]] = []
-        error = None
-        serial = pm.get("channelSerial")
-        if previous is not None and previous.state is AttachmentState.ATTACHED:
-            flags |= Flag.RESUMED  # re-attaching a channel that never stopped delivering: nothing missed
-        elif serial:
-            # Continue from the client's last serial, but only on a resumed/recovered connection;
-            # otherwise continuity is lost and the client backfills from history.
-            seq = channel.parse_serial(serial)
-            events = channel.events_after(seq) if seq is not None else None
-            if conn.continued and events is not None:
-                flags |= Flag.RESUMED
-                backlog = self._visible(subscriber, events)
-            elif conn.continued:
-                error = AblyError(90003, 400, "Unable to resume channel: continuity lost")
-        elif previous is None and rewind != (None, None):
-            # Only a first attach rewinds: re-attaching after a resume must not repeat the backlog.
-            backlog = self._rewind(channel, subscriber, *rewind)
-            if backlog:
-                flags |= Flag.HAS_BACKLOG
+        flags, backlog, error = self._continuity(conn, previous, channel, subscriber, pm.get("channelSerial"), rewind)
+        flags |= attachment.modes
         members = channel.present_items() if attachment.modes & Flag.PRESENCE_SUBSCRIBE else []
         if members:
             flags |= Flag.HAS_PRESENCE
 
+        # ATTACHED first: ably-js drops messages for a channel that is not attached yet.
         conn.send(self._attached(attachment, channel, flags, error))
         for event, items in backlog:
             conn.send(event_frame(event, channel, ref.wire, items))
         if members:
             self._send_sync(conn, ref.wire, members)
         self.router.attach(conn.app, ref.name, subscriber)
+
+    def _requested_attachment(self, conn: Connection, pm: dict) -> tuple[Attachment, tuple]:
+        """What an ATTACH asks for, as far as it is allowed, and its rewind; or why not."""
+        ref = parse_channel(pm.get("channel"))
+        ops = operations_for(conn.creds.capability, ref.name)
+        if not ops:
+            raise capability_denied("subscribe", ref.name)
+        params = dict(ref.params)
+        if isinstance(pm.get("params"), dict):
+            params.update({str(k): str(v) for k, v in pm["params"].items()})
+        requested = requested_modes(params, pm.get("flags"))
+        rewind = parse_rewind(params.get("rewind"))
+        if ref.key not in conn.attachments and len(conn.attachments) >= MAX_CHANNELS_PER_CONNECTION:
+            raise AblyError(90010, 400, f"Maximum number of channels per connection ({MAX_CHANNELS_PER_CONNECTION}) "
+                                        "exceeded")
+        modes = grant_modes(ops, requested, ref.filter is not None)
+        return Attachment(ref, modes, requested, {k: v for k, v in params.items() if k in ECHOED_PARAMS}), rewind
+
+    def _continuity(self, conn: Connection, previous: Attachment | None, channel: Channel, subscriber: Subscriber,
+                    serial, rewind: tuple) -> tuple[Flag, list[tuple[Event, list[dict]]], AblyError | None]:
+        """Where delivery picks up: the flags, the backlog to send after ATTACHED, and any error."""
+        if previous is not None and previous.state is AttachmentState.ATTACHED:
+            return Flag.RESUMED, [], None  # re-attaching a channel that never stopped delivering
+        if serial:
+            # Continue from the client's last serial, but only on a resumed/recovered connection;
+            # otherwise continuity is lost and the client backfills from history.
+            seq = channel.parse_serial(serial)
+            events = channel.events_after(seq) if seq is not None else None
+            if conn.continued and events is not None:
+                return Flag.RESUMED, self._visible(subscriber, events), None
+            if conn.continued:
+                return Flag(0), [], AblyError(90003, 400, "Unable to resume channel: continuity lost")
+            return Flag(0), [], None
+        if previous is None and rewind != (None, None):
+            # Only a first attach rewinds: re-attaching after a resume must not repeat the backlog.
+            backlog = self._rewind(channel, subscriber, *rewind)
+            return (Flag.HAS_BACKLOG if backlog else Flag(0)), backlog, None
+        return Flag(0), [], None
 
     @staticmethod
     def _attached(attachment: Attachment, channel: Channel, flags: Flag, error: AblyError | None = None) -> dict:
@@ -178,7 +185,7 @@ class RealtimeChannels:
             ref = parse_channel(pm.get("channel"))
         except AblyError:
             return  # nothing attached under a name that is not one
-        attachment = conn.attachments.get(ref.name)
+        attachment = conn.attachments.get(ref.key)
         channel = conn.app.existing_channel(ref.name)
         if attachment is not None:
             self._send_sync(conn, attachment.ref.wire, channel.present_items() if channel else [])
@@ -192,21 +199,23 @@ class RealtimeChannels:
                 raise
             conn.send(error_frame(error, wire))
             return
-        self.drop(conn, ref.name)
+        self.drop(conn, ref.key)
         conn.send({"action": Action.DETACHED, "channel": wire})
 
-    def drop(self, conn: Connection, name: str) -> None:
-        """Forget one attachment; the connection's members there leave."""
-        conn.attachments.pop(name, None)
-        self.router.detach(conn.app, name, conn.id)
+    def drop(self, conn: Connection, key: tuple[str, str | None]) -> None:
+        """Forget one attachment; leaving the channel itself (not a derived view of it) takes the
+        connection's members there with it."""
+        conn.attachments.pop(key, None)
+        name, view = key
+        self.router.detach(conn.app, name, (conn.id, view))
         channel = conn.app.existing_channel(name)
-        if channel is not None and name in conn.presence_channels:
+        if view is None and channel is not None and name in conn.presence_channels:
             self.router.leave_all(conn.app, channel, conn.id)
             conn.presence_channels.discard(name)
 
     def drop_all(self, conn: Connection) -> None:
-        for name in list(conn.attachments):
-            self.router.detach(conn.app, name, conn.id)
+        for name, view in list(conn.attachments):
+            self.router.detach(conn.app, name, (conn.id, view))
         conn.attachments.clear()
 
     def leave_everywhere(self, conn: Connection) -> None:
@@ -232,10 +241,11 @@ class RealtimeChannels:
     def reauthorize(self, conn: Connection) -> None:
         """A new token is in place: channels it no longer allows fail, the others get the modes it
         grants now, announced by an ATTACHED that keeps continuity (RESUMED)."""
-        for name, attachment in list(conn.attachments.items()):
+        for key, attachment in list(conn.attachments.items()):
+            name = attachment.ref.name
             ops = operations_for(conn.creds.capability, name)
             if not ops:
-                self.drop(conn, name)
+                self.drop(conn, key)
                 conn.send(error_frame(capability_denied("subscribe", name), attachment.ref.wire))
                 continue
             modes = grant_modes(ops, attachment.requested_modes, attachment.ref.filter is not None)
@@ -268,7 +278,7 @@ class RealtimeChannels:
         ref = parse_channel(pm.get("channel"))
         if ref.filter is not None:
             raise invalid_channel_name(f"'{ref.wire}' is a derived channel, which is subscribe-only")
-        attachment = conn.attachments.get(ref.name)
+        attachment = conn.attachments.get(ref.key)
         # A channel attached with explicit modes may only be used as those modes allow.
         if attachment is not None and not attachment.modes & mode:
             raise AblyError(40160, 401, f"Channel '{ref.name}' was attached without {what} mode")

@@ -239,8 +239,11 @@ class RestApi:
                 raise unauthorized("Malformed basic auth header", 40101)
             return self.registry.credentials_for_key(key_str, client_id_header(request))
         if scheme == "bearer":
+            # The token is base64-encoded, or sent as it is: prefer whichever reading is a token we
+            # know, else judge the decoded one (base64 text itself looks like a token).
             decoded = _decode_base64_text(value)
-            token = decoded if decoded is not None and self.registry.could_be_token(decoded) else value
+            readings = [r for r in (decoded, value) if r]
+            token = next((r for r in readings if self.registry.recognises(r)), readings[0] if readings else value)
             creds = self.registry.credentials_for_token(token)
             client_id = client_id_header(request)
             if client_id and creds.client_id not in (None, "*", client_id):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
+import string
 import sys
 import time
 from dataclasses import dataclass
@@ -18,7 +20,6 @@ from .connection import Connection, Settings
 from .errors import AblyError
 from .messaging import Router
 from .persistence import HistoryJournal, HistoryStore
-from .ports import RandomIds
 from .protocol import JSON, MSGPACK, Action, decode_frame, encode_frame, error_frame
 from .realtime import Realtime
 from .rest import RestApi, cors_headers, error_response, preflight, refuse_unless_allowed
@@ -33,6 +34,18 @@ MAX_QUEUED_BYTES = 8 * 1024 * 1024
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+class RandomIds:
+    """The id source for a running emulator: unguessable, since ids and keys grant access."""
+
+    _ALNUM = string.ascii_letters + string.digits
+
+    def short_id(self, length: int) -> str:
+        return "".join(secrets.choice(self._ALNUM) for _ in range(length))
+
+    def secret(self, nbytes: int) -> str:
+        return secrets.token_urlsafe(nbytes)
 
 
 class AsyncioScheduler:

@@ -111,7 +111,7 @@ class Service:
         channel = app.existing_channel(channel_name)
         members = channel.members if channel else {}
         metrics = {
-            "connections": len(subs),
+            "connections": len({s.connection_id for s in subs}),
             "publishers": sum(1 for s in subs if s.modes & Flag.PUBLISH),
             "subscribers": sum(1 for s in subs if s.modes & Flag.SUBSCRIBE),
             "presenceConnections": len({m.connection_id for m in members.values()}),

@@ -272,6 +272,26 @@ def test_server_asks_for_reauth_then_disconnects_with_40142_at_expiry(world):
     assert pm["action"] == Action.DISCONNECTED and pm["error"]["code"] == 40142 and t.closed
 
 
+def test_a_token_with_under_30_s_left_is_let_run_out(world):
+    clock, registry, realtime = world
+    conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=20_000))
+    t.take()
+    clock.advance(19.9)
+    assert t.take() == []  # no AUTH: there was never 30 s to ask in
+    clock.advance(0.1)
+    [pm] = t.frames
+    assert pm["action"] == Action.DISCONNECTED and pm["error"]["code"] == 40142 and t.closed
+
+
+@pytest.mark.parametrize("key, code", [("not a key", 80018), ("abc!def", 80008)])
+def test_a_malformed_resume_key_is_80018_and_an_unknown_one_80008(world, key, code):
+    _, _, realtime = world
+    conn, t = connect(realtime, resume=key)
+    [connected] = t.take()
+    assert connected["action"] == Action.CONNECTED and connected["error"]["code"] == code
+    assert connected["connectionId"] == conn.id and not t.closed
+
+
 def test_auth_action_renews_token_in_place(world):
     clock, registry, realtime = world
     conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=3000, clientId="a"))

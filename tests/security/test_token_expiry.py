@@ -1,5 +1,6 @@
 """Short-lived browser tokens, with the auth function served over real HTTP (Werkzeug) and ably-js
-as the browser's SDK: renewed through authUrl before expiry, refused after it."""
+as the browser's SDK: they run out, are renewed through authUrl and the connection resumes with
+nothing lost; an expired one is refused."""
 
 import os
 import re
@@ -34,7 +35,8 @@ def auth_url(monkeypatch):
 
 def test_short_lived_tokens_are_renewed_and_expired_ones_refused(auth_url):
     url, emulator = auth_url
-    env = {**os.environ, "CHAT_AUTH_URL": url, "ABLY_EMULATOR_URL": emulator.url, "TOKEN_TTL_S": str(TOKEN_TTL_S)}
+    env = {**os.environ, "CHAT_AUTH_URL": url, "ABLY_EMULATOR_URL": emulator.url, "ABLY_EMULATOR_KEY": emulator.key,
+           "TOKEN_TTL_S": str(TOKEN_TTL_S)}
     result = subprocess.run(["node", "--test", "--test-force-exit", "tests/security/js/token-expiry.test.mjs"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "# fail 0" in result.stdout, result.stdout + result.stderr

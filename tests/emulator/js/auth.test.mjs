@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
 import crypto from 'node:crypto';
-import { Ably, KEY, realtime, rest, uniqueChannel, closeAll, waitFor, sleep } from './helpers.mjs';
+import { Ably, KEY, realtime, rest, uniqueChannel, closeAll, waitFor, within, sleep } from './helpers.mjs';
 
 after(closeAll);
 
@@ -40,9 +40,6 @@ test('authUrl TokenRequest: the token limits publish and attach (40160)', async 
     server.close();
   }
 });
-
-const within = (promise, ms, what) =>
-  Promise.race([promise, sleep(ms).then(() => { throw new Error(`timed out waiting for ${what}`); })]);
 
 test('30 s before a token expires the server asks for a new one (AUTH) and it is renewed in place', async () => {
   const name = uniqueChannel('renew');
