@@ -8,12 +8,23 @@ import logging
 import signal
 import sys
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 from . import DEFAULT_KEY
 from .access import AccessPolicy
 from .apps import Retention
 from .auth import parse_key_str
 from .connection import Settings
 from .server import Options, serve
+
+
+def _without_traceback_for_malformed_http(record: logging.LogRecord) -> bool:
+    """aiohttp answers malformed HTTP with a 400 itself: the client's mistake, worth one line."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, HttpProcessingError):
+        record.msg, record.args, record.exc_info, record.levelno, record.levelname = (
+            "Malformed HTTP request refused: %s", (str(error.message).strip(),), None, logging.WARNING, "WARNING")
+    return True
 
 
 def parse_args(argv=None) -> Options:
@@ -51,6 +62,8 @@ def parse_args(argv=None) -> Options:
         p.error(f"--allow-origin: {e}")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if not args.verbose:
+        logging.getLogger("aiohttp.server").addFilter(_without_traceback_for_malformed_http)
     ms = lambda seconds: int(seconds * 1000)  # noqa: E731
     return Options(
         host=args.host,

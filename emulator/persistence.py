@@ -93,16 +93,20 @@ class HistoryStore:
 
 
 class HistoryJournal:
-    """Queues events on the loop; `run` writes them in batches on a worker thread."""
+    """Queues one app's events on the loop; `run` writes them in batches on a worker thread. Only
+    the default app is journalled: apps made by `POST /apps` do not survive a restart anyway."""
 
-    def __init__(self, store: HistoryStore):
+    def __init__(self, store: HistoryStore, app_id: str):
         self.store = store
+        self.app_id = app_id
         self._pending: list[Entry] = []
         self._prune_before: int | None = None
         self._wake = asyncio.Event()
         self._closing = False
 
     def record(self, app_id: str, channel: Channel, event: Event) -> None:
+        if app_id != self.app_id:
+            return
         self._pending.append(Entry(app_id, channel.name, channel.epoch, event.seq, event.timestamp, event.kind,
                                    event.connection_id, msgpack.packb(event.items, use_bin_type=True)))
         self._wake.set()
@@ -111,8 +115,8 @@ class HistoryJournal:
         self._prune_before = older_than_ms
         self._wake.set()
 
-    async def load(self, app_id: str) -> list[SavedChannel]:
-        return await asyncio.to_thread(self.store.load, app_id)
+    async def load(self) -> list[SavedChannel]:
+        return await asyncio.to_thread(self.store.load, self.app_id)
 
     async def run(self) -> None:
         while not self._closing:

@@ -94,8 +94,8 @@ class PresenceAction(IntEnum):
 def _strip_base64(item: dict) -> dict:
     """Canonicalise one message from a JSON client: base64 text becomes bytes."""
     encoding = item.get("encoding")
-    if not encoding:
-        return item
+    if not encoding or not isinstance(encoding, str):
+        return item  # nothing to decode; a non-string encoding is refused later, as invalid (40013)
     steps = encoding.split("/")
     if steps[-1] != "base64":
         return item

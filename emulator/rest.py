@@ -296,7 +296,7 @@ class RestApi:
         for spec in specs:
             channels = spec.get("channels")
             channels = [channels] if isinstance(channels, str) else channels
-            if not channels or not all(isinstance(c, str) and c for c in channels):
+            if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and c for c in channels):
                 raise bad_request("Each batch spec needs 'channels': a name or a list of names")
             outcome = []
             for name in channels:

@@ -134,7 +134,8 @@ class Emulator:
         self.access = AccessPolicy(options.host, options.allowed_origins)
         self.registry = Registry(now_ms, ids, options.retention or Retention(), options.timestamp_window_ms)
         self.default_key = self.registry.add_key_str(options.key)
-        self.journal = HistoryJournal(HistoryStore(options.history_file)) if options.history_file else None
+        self.journal = HistoryJournal(HistoryStore(options.history_file), self.default_key.app_id) \
+            if options.history_file else None
         router = Router(now_ms, ids, sink=self.journal.record if self.journal else None)
         self.service = Service(self.registry, router, settings.max_message_size)
         self.realtime = Realtime(self.service, AsyncioScheduler(), ids, settings)
@@ -264,7 +265,7 @@ class Emulator:
         writer = None
         if self.journal:
             default_app = self.registry.apps[self.default_key.app_id]
-            for saved in await self.journal.load(default_app.app_id):
+            for saved in await self.journal.load():
                 default_app.restore_channel(saved.name, saved.epoch, saved.seq, saved.events, now_ms())
             writer = asyncio.create_task(self.journal.run())
 

@@ -70,13 +70,12 @@ class Service:
                                    max_size=self.max_message_size)
 
     def _publishing_connection(self, app: App, creds: Credentials, items: list[dict]) -> Connection | None:
-        keys = {item.pop("connectionKey", None) for item in items}
-        keys.discard(None)
+        keys = [item["connectionKey"] for item in items if item.get("connectionKey") is not None]
         if not keys:
-            return None
-        if len(keys) > 1:
+            return None  # (the field is not stored: clean_payload drops it)
+        key = keys[0]
+        if any(other != key for other in keys):
             raise invalid_connection_key("the messages of one publish name different connections")
-        key = keys.pop()
         match = CONNECTION_KEY.fullmatch(key) if isinstance(key, str) else None
         if match is None:
             raise invalid_connection_key("not a connection key")

@@ -219,14 +219,15 @@ async def test_the_history_journal_writes_batches_off_the_event_loop():
             pass
 
     store = Store()
-    journal = HistoryJournal(store)
+    journal = HistoryJournal(store, "app")
     writer = asyncio.create_task(journal.run())
     ch = Channel("c", "ep", retention_ms=10**9)
     for number in range(100):
         journal.record("app", ch, ch.append("message", [{"name": f"m{number}"}], 1000 + number, None))
     await asyncio.sleep(0.3)
+    journal.record("another-app", ch, ch.append("message", [{"name": "not journalled"}], 1500, None))
     journal.record("app", ch, ch.append("message", [{"name": "last"}], 2000, None))
     await journal.close(writer)  # what is still queued is written before closing
     assert [len(batch) for batch in store.batches] == [100, 1]
     assert "MainThread" not in store.threads
-    assert [entry.seq for batch in store.batches for entry in batch] == list(range(1, 102))
+    assert [entry.seq for batch in store.batches for entry in batch] == [*range(1, 101), 102]

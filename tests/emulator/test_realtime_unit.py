@@ -1,6 +1,7 @@
 """The realtime connection state machine driven directly: frames in, frames out, fake time."""
 
 import itertools
+import json
 
 import pytest
 from hypothesis import given, settings
@@ -305,6 +306,26 @@ def test_auth_action_renews_token_in_place(world):
     realtime.receive(conn, t, {"action": Action.AUTH,
                                "auth": {"accessToken": token_for(registry, clock, clientId="b")}})
     assert t.frames[-1]["error"]["code"] == 40102 and t.closed
+
+
+def test_a_new_token_re_evaluates_each_attachment(world):
+    clock, registry, realtime = world
+    def cap(**channels):
+        return json.dumps(channels)
+    conn, t = connect(realtime, key=None, access_token=token_for(
+        registry, clock, clientId="u", capability=cap(kept=["subscribe"], dropped=["subscribe"])))
+    t.take()
+    attach(realtime, conn, t, "kept")
+    attach(realtime, conn, t, "dropped")
+    realtime.receive(conn, t, {"action": Action.AUTH, "auth": {"accessToken": token_for(
+        registry, clock, clientId="u", capability=cap(kept=["subscribe", "publish"]))}})
+    connected, error, upgraded = sorted(t.take(), key=lambda pm: pm["action"])
+    assert (error["action"], error["channel"], error["error"]["code"]) == (Action.ERROR, "dropped", 40160)
+    assert upgraded["action"] == Action.ATTACHED and upgraded["channel"] == "kept"
+    assert upgraded["flags"] == int(Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE | Flag.PUBLISH | Flag.RESUMED)
+    assert connected["action"] == Action.CONNECTED
+    realtime.receive(conn, t, {"action": Action.MESSAGE, "channel": "kept", "msgSerial": 0, "messages": [{}]})
+    assert t.take()[-1]["action"] == Action.ACK
 
 
 def test_rewind_delivers_backlog_after_attached(world):

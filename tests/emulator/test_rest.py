@@ -143,7 +143,11 @@ def test_errors_have_ably_shape_and_bare_content_type(emulator):
     (b"{oops", 40000),
     (json.dumps({"data": "x" * 70_000}).encode(), 40009),
     (json.dumps({"data": 5}).encode(), 40013),
+    (json.dumps({"data": "x", "encoding": True}).encode(), 40013),
     (json.dumps("just a string").encode(), 40000),
+    (json.dumps({"data": "x", "connectionKey": {"not": "a string"}}).encode(), 40006),
+    (json.dumps([{"connectionKey": "a!b"}, {"connectionKey": "c!d"}]).encode(), 40006),
+    (json.dumps({"data": "x", "extras": {"headers": {"x": 1}}, "connectionKey": "x"}).encode(), 40006),
 ])
 def test_bad_publish_bodies_are_rejected(emulator, body, code):
     r = httpx.post(f"{emulator.url}/channels/x/messages", content=body,
@@ -278,7 +282,7 @@ json_values = st.recursive(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    path=st.sampled_from(["/channels/fuzz/messages", "/keys/local.dev/requestToken", "/apps",
+    path=st.sampled_from(["/channels/fuzz/messages", "/keys/local.dev/requestToken", "/apps", "/messages",
                           "/channels/fuzz/presence", "/channels/f%2Fz/messages?limit=x", "/time"]),
     method=st.sampled_from(["GET", "POST"]),
     body=json_values,
