@@ -67,7 +67,6 @@ def run_acked(conn: Connection, pm: dict, operation: Callable[[], dict | None]) 
 
 class RealtimeChannels:
     def __init__(self, service: Service, ids: IdSource, settings: Settings):
-        self.service = service
         self.router = service.router
         self.clock = service.registry.clock
         self.ids = ids

@@ -1,7 +1,6 @@
 """Who may use the emulator: loopback pages only (plus --allow-origin), names it answers to,
 a warning when bound beyond loopback, and bounds on what POST /apps may create."""
 
-import asyncio
 import base64
 import json
 import threading
