@@ -10,9 +10,12 @@ from pathlib import Path
 import aiohttp
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
 
 from emulator.access import AccessPolicy, exposure_warning
 from tests.support.emulator import running_emulator
+
+from .tools import require
 
 CHROMIUM = Path("/usr/bin/chromium")
 BUNDLE = Path(__file__).resolve().parents[2] / "node_modules" / "ably" / "build" / "ably.min.js"
@@ -141,10 +144,9 @@ TRY_THE_EMULATOR = """async ({port, key}) => {
 }"""
 
 
-@pytest.mark.skipif(not CHROMIUM.exists() or not BUNDLE.exists(), reason="needs /usr/bin/chromium and ably-js")
 def test_a_page_on_another_origin_cannot_use_the_emulator_in_a_real_browser(emulator):
-    from playwright.sync_api import sync_playwright
-
+    require(CHROMIUM.exists(), str(CHROMIUM))
+    require(BUNDLE.exists(), "the ably-js bundle (npm ci)")
     server = ThreadingHTTPServer(("127.0.0.1", 0), HostilePage)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
