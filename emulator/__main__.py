@@ -8,16 +8,31 @@ import logging
 import signal
 import sys
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 from . import DEFAULT_KEY
+from .access import AccessPolicy
 from .apps import Retention
 from .auth import parse_key_str
-from .realtime import Settings
+from .connection import Settings
 from .server import Options, serve
+
+
+def _without_traceback_for_malformed_http(record: logging.LogRecord) -> bool:
+    """aiohttp answers malformed HTTP with a 400 itself: the client's mistake, worth one line."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, HttpProcessingError):
+        record.msg, record.args, record.exc_info, record.levelno, record.levelname = (
+            "Malformed HTTP request refused: %s", (str(error.message).strip(),), None, logging.WARNING, "WARNING")
+    return True
 
 
 def parse_args(argv=None) -> Options:
     p = argparse.ArgumentParser(prog="python -m emulator", description="Local Ably-compatible emulator")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                   help="a web origin besides loopback ones whose pages may use the emulator, e.g. "
+                        "https://app.example:8443 (repeatable)")
     p.add_argument("--port", type=int, default=8081, help="port for REST and WebSocket; 0 picks a free one")
     p.add_argument("--key", default=DEFAULT_KEY,
                    help="the default app's key, appId.keyId:secret (default: the dev key %(default)s)")
@@ -41,8 +56,14 @@ def parse_args(argv=None) -> Options:
         parse_key_str(args.key)
     except ValueError as e:
         p.error(f"--key: {e}")
+    try:
+        AccessPolicy(args.host, tuple(args.allow_origin))
+    except ValueError as e:
+        p.error(f"--allow-origin: {e}")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if not args.verbose:
+        logging.getLogger("aiohttp.server").addFilter(_without_traceback_for_malformed_http)
     ms = lambda seconds: int(seconds * 1000)  # noqa: E731
     return Options(
         host=args.host,
@@ -56,6 +77,7 @@ def parse_args(argv=None) -> Options:
         retention=Retention(ms(args.history_ttl), ms(args.persisted_history_ttl)),
         timestamp_window_ms=ms(args.token_timestamp_window),
         history_file=args.history_file,
+        allowed_origins=tuple(args.allow_origin),
     )
 
 

@@ -1,26 +1,25 @@
-"""Apps, their keys, namespaces and channels; sandbox-style provisioning."""
+"""Apps, their keys, namespaces and channels; credentials; sandbox-style provisioning."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import secrets
-import string
+import hmac
 from dataclasses import dataclass, field
 
-from .auth import Credentials, Key, TokenAuthority, capability_string, parse_capability, parse_key_str
-from .channels import PRESENCE_FIELDS, Channel, clean_payload
+from .auth import Credentials, Key, TokenAuthority, parse_capability, parse_key_str
+from .channels import PRESENCE_FIELDS, Channel, Event, clean_payload
 from .errors import AblyError, bad_request, unauthorized
 from .jwt import looks_like_jwt, verify_jwt
+from .names import check_name
+from .ports import Clock, IdSource
 from .protocol import JSON, PresenceAction, canonical_items
 
 DEFAULT_CAPABILITY = {"*": ["*"]}
 MAX_APPS = 1000
-_ALNUM = string.ascii_letters + string.digits
-
-
-def random_id(length: int = 8) -> str:
-    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+# What one `POST /apps` may ask for: the SDK test suites' specs use a handful of each.
+MAX_KEYS_PER_APP = 20
+MAX_NAMESPACES_PER_APP = 50
+MAX_FIXTURE_CHANNELS = 50
+MAX_FIXTURES_PER_CHANNEL = 100
 
 
 @dataclass
@@ -34,30 +33,25 @@ class App:
     app_id: str
     account_id: str
     retention: Retention
-    epoch: str
+    ids: IdSource
     keys: dict = field(default_factory=dict)  # keyName -> Key
     persisted_namespaces: set = field(default_factory=set)
     channels: dict = field(default_factory=dict)  # name -> Channel
-    store: object = None  # optional HistoryStore
-    clock: object = None
 
     def channel(self, name: str) -> Channel:
         channel = self.channels.get(name)
         if channel is None:
-            namespace = name.partition(":")[0] if ":" in name else None
-            persisted = namespace in self.persisted_namespaces
-            retention = self.retention.persisted_ms if persisted else self.retention.default_ms
-            saved = self.store.restore(self.app_id, name) if self.store else None
-            if saved:
-                channel = Channel(name, saved[0], retention)
-                channel.restore(saved[1], saved[2], self.clock())
-            else:
-                # A fresh epoch per channel instance: serials from a pruned predecessor stay foreign.
-                channel = Channel(name, f"{self.epoch}{random_id(4)}", retention)
-            if self.store:
-                channel.journal = lambda ch, event: self.store.record(self.app_id, ch, event)
+            # A fresh epoch per channel instance: serials from a pruned predecessor, or from an
+            # earlier run of the emulator, are recognisably foreign.
+            channel = Channel(name, self.ids.short_id(10), self._retention_of(name))
             self.channels[name] = channel
         return channel
+
+    def restore_channel(self, name: str, epoch: str, seq: int, events: list[Event], now: int) -> None:
+        """Reload a channel's journalled history (serials and idempotency continue)."""
+        channel = Channel(name, epoch, self._retention_of(name))
+        channel.restore(seq, events, now)
+        self.channels[name] = channel
 
     def existing_channel(self, name: str) -> Channel | None:
         return self.channels.get(name)
@@ -69,40 +63,48 @@ class App:
             if name not in in_use and channel.is_idle():
                 del self.channels[name]
 
+    def _retention_of(self, name: str) -> int:
+        namespace = name.partition(":")[0] if ":" in name else None
+        persisted = namespace in self.persisted_namespaces
+        return self.retention.persisted_ms if persisted else self.retention.default_ms
+
+
+@dataclass
+class Provisioned:
+    """An app made by `POST /apps`, with its keys and the presence members to seed."""
+    app: App
+    keys: list[Key]
+    fixtures: dict[str, list[dict]]  # channel name -> ENTER items
+
 
 class Registry:
-    """All apps, with key lookup and request authentication."""
+    """All apps, with key lookup and credential checks."""
 
-    def __init__(self, clock, retention: Retention | None = None, timestamp_window_ms: int = 2 * 60 * 1000,
-                 store=None):
+    def __init__(self, clock: Clock, ids: IdSource, retention: Retention | None = None,
+                 timestamp_window_ms: int = 2 * 60 * 1000):
         self.clock = clock
-        self.store = store
+        self.ids = ids
         self.retention = retention or Retention()
-        self.tokens = TokenAuthority(clock, timestamp_window_ms)
+        self.tokens = TokenAuthority(clock, ids, timestamp_window_ms)
         self.apps: dict[str, App] = {}
         self.keys: dict[str, Key] = {}
-        # Serials carry this epoch so serials from a previous run are recognisably foreign.
-        self.epoch = random_id(6)
 
     # -------------------------------------------------- apps
 
     def add_app(self, app_id: str | None = None) -> App:
-        app_id = app_id or random_id(6)
+        app_id = app_id or self.ids.short_id(6)
         if len(self.apps) >= MAX_APPS:
             raise AblyError(42910, 429, f"Too many apps: at most {MAX_APPS}; delete some first")
         if app_id in self.apps:
             raise bad_request(f"App {app_id} already exists")
-        app = App(app_id, random_id(6), self.retention, self.epoch, store=self.store, clock=self.clock)
+        app = App(app_id, self.ids.short_id(6), self.retention, self.ids)
         self.apps[app_id] = app
         return app
 
-    def add_key(self, app: App, key_id: str | None = None, secret: str | None = None, capability=None) -> Key:
-        key = Key(
-            app.app_id,
-            key_id or random_id(6),
-            secret or secrets.token_urlsafe(24),
-            parse_capability(capability) if capability is not None else dict(DEFAULT_CAPABILITY),
-        )
+    def add_key(self, app: App, key_id: str | None = None, secret: str | None = None,
+                capability: dict | None = None) -> Key:
+        key = Key(app.app_id, key_id or self.ids.short_id(6), secret or self.ids.secret(24),
+                  capability or dict(DEFAULT_CAPABILITY))
         app.keys[key.name] = key
         self.keys[key.name] = key
         return key
@@ -121,60 +123,32 @@ class Registry:
     def app_of(self, creds: Credentials) -> App:
         return self.apps[creds.key.app_id]
 
-    def provision(self, spec) -> tuple[App, dict]:
-        """Create an app from a sandbox-style spec; returns it and the 201 body."""
+    def provision(self, spec) -> Provisioned:
+        """Create an app from a sandbox-style spec. Everything is checked before anything is made,
+        so a bad spec leaves nothing behind."""
         if not isinstance(spec, dict):
             raise bad_request("App spec must be an object")
-        keys_spec = spec.get("keys") or [{}]
-        if not isinstance(keys_spec, list) or not all(isinstance(k, dict) for k in keys_spec):
-            raise bad_request("'keys' must be a list of objects")
-        for ns in spec.get("namespaces") or []:
-            if not isinstance(ns, dict) or not isinstance(ns.get("id"), str):
-                raise bad_request("Each namespace needs an 'id'")
-        for k in keys_spec:
-            if k.get("capability") is not None:
-                parse_capability(k["capability"])
-        # Everything is validated before the app is created, so a bad spec leaves nothing behind.
+        keys_spec = _list_of_objects(spec, "keys", MAX_KEYS_PER_APP) or [{}]
+        capabilities = [parse_capability(k["capability"]) if k.get("capability") is not None else None
+                        for k in keys_spec]
+        namespaces = _list_of_objects(spec, "namespaces", MAX_NAMESPACES_PER_APP)
+        if not all(isinstance(ns.get("id"), str) and ns["id"] for ns in namespaces):
+            raise bad_request("Each namespace needs an 'id'")
         fixtures = {}
-        for ch in spec.get("channels") or []:
-            if not isinstance(ch, dict) or not isinstance(ch.get("name"), str):
-                raise bad_request("Each channel needs a 'name'")
-            fixtures[ch["name"]] = _presence_fixtures(ch.get("presence"), self.clock())
+        for ch in _list_of_objects(spec, "channels", MAX_FIXTURE_CHANNELS):
+            name = check_name(ch.get("name"))
+            fixtures[name] = _presence_fixtures(ch.get("presence"), self.clock())
         app = self.add_app()
-        keys = [self.add_key(app, capability=k.get("capability")) for k in keys_spec]
-        for ns in spec.get("namespaces") or []:
-            if ns.get("persisted"):
-                app.persisted_namespaces.add(ns["id"])
-        for name, items in fixtures.items():
-            channel = app.channel(name)
-            for item in items:
-                channel.apply_presence(item)
-        body = {
-            "appId": app.app_id,
-            "accountId": app.account_id,
-            "status": 0,
-            "keys": [
-                {
-                    "id": k.key_id,
-                    "value": k.secret,
-                    "keyName": k.name,
-                    "keyStr": k.key_str,
-                    "capability": capability_string(k.capability),
-                    "status": 0,
-                }
-                for k in keys
-            ],
-            "namespaces": spec.get("namespaces") or [],
-            "channels": spec.get("channels") or [],
-        }
-        return app, body
+        keys = [self.add_key(app, capability=capability) for capability in capabilities]
+        app.persisted_namespaces.update(ns["id"] for ns in namespaces if ns.get("persisted"))
+        return Provisioned(app, keys, fixtures)
 
-    # -------------------------------------------------- authentication
+    # -------------------------------------------------- credentials
 
     def key_for(self, key_str: str) -> Key:
         name, _, secret = key_str.partition(":")
         key = self.keys.get(name)
-        if key is None or not secrets.compare_digest(key.secret, secret):
+        if key is None or not hmac.compare_digest(key.secret.encode(), secret.encode()):
             raise unauthorized("Invalid key: unknown key name or wrong secret", 40101)
         return key
 
@@ -183,6 +157,7 @@ class Registry:
         return Credentials(key, key.capability, client_id or None)
 
     def credentials_for_token(self, token_str: str) -> Credentials:
+        """An Ably JWT or an emulator token: 40142 expired, 40143 unknown, 40101 not a token."""
         if looks_like_jwt(token_str):
             token = verify_jwt(token_str, self.keys, self.clock())
         else:
@@ -192,55 +167,29 @@ class Registry:
             raise AblyError(40143, 401, "Token not recognised: its key was revoked")
         return Credentials(key, token.capability, token.client_id, token)
 
-    def credentials_from_header(self, header: str | None, client_id_header: str | None = None) -> Credentials:
-        """Basic (key) or Bearer (token, base64 optional) Authorization."""
-        if not header:
-            raise unauthorized("Authentication required: use basic or token auth", 40101)
-        scheme, _, value = header.strip().partition(" ")
-        value = value.strip()
-        scheme = scheme.lower()
-        if scheme == "basic":
-            try:
-                key_str = base64.b64decode(value, validate=True).decode()
-            except (binascii.Error, ValueError):
-                raise unauthorized("Malformed basic auth header", 40101) from None
-            client_id = _decode_client_id(client_id_header)
-            return self.credentials_for_key(key_str, client_id)
-        if scheme == "bearer":
-            candidates = [value]
-            try:
-                candidates.insert(0, base64.b64decode(value, validate=True).decode())
-            except (binascii.Error, ValueError):
-                pass
-            for token_str in candidates:
-                if looks_like_jwt(token_str) or self.tokens.lookup(token_str) is not None:
-                    creds = self.credentials_for_token(token_str)
-                    self._check_client_id_header(creds, client_id_header)
-                    return creds
-            raise AblyError(40143, 401, "Token not recognised")
-        raise unauthorized("Unsupported authorization scheme", 40101)
-
-    def _check_client_id_header(self, creds: Credentials, header: str | None) -> None:
-        client_id = _decode_client_id(header)
-        if client_id and creds.client_id not in (None, "*", client_id):
-            raise unauthorized("clientId mismatch: X-Ably-ClientId does not match the token", 40102)
+    def recognises(self, text: str) -> bool:
+        """Whether `text` is a JWT or a token issued here (expired or not)."""
+        return looks_like_jwt(text) or self.tokens.issued(text)
 
 
-def _decode_client_id(header: str | None) -> str | None:
-    if not header:
-        return None
-    try:
-        return base64.b64decode(header, validate=True).decode()
-    except (binascii.Error, ValueError):
-        raise bad_request("Malformed X-Ably-ClientId header", 40012) from None
+def _list_of_objects(spec: dict, name: str, limit: int) -> list[dict]:
+    value = spec.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise bad_request(f"'{name}' must be a list of objects")
+    if len(value) > limit:
+        raise bad_request(f"Too many {name}: at most {limit} per app", 40003)
+    return value
 
 
 def _presence_fixtures(raw, now: int) -> list[dict]:
     """Presence members for POST /apps. Fixture data is text whatever the body's format,
     so a trailing `base64` encoding is decoded as it would be from a JSON client."""
+    fixtures = canonical_items(raw, JSON)
+    if len(fixtures) > MAX_FIXTURES_PER_CHANNEL:
+        raise bad_request(f"Too many presence fixtures: at most {MAX_FIXTURES_PER_CHANNEL} per channel", 40003)
     items = []
-    for index, fixture in enumerate(canonical_items(raw, JSON)):
-        if not isinstance(fixture.get("clientId"), str):
+    for index, fixture in enumerate(fixtures):
+        if not isinstance(fixture.get("clientId"), str) or not fixture["clientId"]:
             raise bad_request("Each presence fixture needs a 'clientId'")
         item = clean_payload(fixture, PRESENCE_FIELDS)
         item.update(action=PresenceAction.ENTER, connectionId="fixture", id=f"fixture:0:{index}", timestamp=now)

@@ -6,11 +6,12 @@ import base64
 import hashlib
 import hmac
 import json
-import secrets
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from .errors import AblyError, bad_request, unauthorized
+from .ports import Clock, IdSource
 
 ALL_OPERATIONS = (
     "publish", "subscribe", "presence", "history", "stats", "channel-metadata",
@@ -21,24 +22,38 @@ DEFAULT_TTL_MS = 60 * 60 * 1000
 MAX_TTL_MS = 24 * 60 * 60 * 1000
 MAX_NONCES = 100_000
 MAX_TOKENS = 100_000
+# What an emulator token looks like. Anything else presented as a token is not one at all (40101,
+# so the SDKs give up) rather than an unknown one (40143, which they answer by renewing).
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,}")
 
 
 # ---------------------------------------------------------------- capability
 
+def _invalid_capability(reason: str) -> AblyError:
+    return bad_request(f"Invalid capability: {reason}", 40003)
+
+
 def parse_capability(text) -> dict[str, list[str]]:
-    """Parse a capability JSON string (or object) into {resource: [ops]}."""
+    """Parse and validate a capability JSON string (or object) into {resource: [ops]}."""
     if isinstance(text, dict):
         cap = text
     else:
         try:
             cap = json.loads(text)
         except (TypeError, ValueError):
-            raise bad_request("Invalid capability: not JSON", 40003) from None
+            raise _invalid_capability("not JSON") from None
     if not isinstance(cap, dict) or not cap:
-        raise bad_request("Invalid capability: expected a non-empty object", 40003)
+        raise _invalid_capability("expected a non-empty object")
     for resource, ops in cap.items():
-        if not isinstance(ops, list) or not all(isinstance(o, str) for o in ops):
-            raise bad_request(f"Invalid capability for resource '{resource}'", 40003)
+        if not resource:
+            raise _invalid_capability("empty resource name")
+        if not isinstance(ops, list) or not ops or not all(isinstance(o, str) for o in ops):
+            raise _invalid_capability(f"resource '{resource}' needs a non-empty list of operations")
+        if "*" in ops and len(ops) > 1:
+            raise _invalid_capability(f"resource '{resource}' mixes '*' with other operations")
+        unknown = [o for o in ops if o != "*" and o not in ALL_OPERATIONS]
+        if unknown:
+            raise _invalid_capability(f"unknown operation '{unknown[0]}' for resource '{resource}'")
     return {r: list(ops) for r, ops in cap.items()}
 
 
@@ -86,6 +101,14 @@ def intersect_capability(requested: dict, key_cap: dict) -> dict[str, list[str]]
     return {r: (["*"] if "*" in ops else sorted(ops)) for r, ops in result.items()}
 
 
+def narrow_capability(requested: dict, key_cap: dict, what: str) -> dict[str, list[str]]:
+    """The capability a token gets: what it asked for, within its key's; nothing left is 40160."""
+    capability = intersect_capability(requested, key_cap)
+    if not capability:
+        raise AblyError(40160, 401, f"{what} capability is not permitted by the key")
+    return capability
+
+
 def capability_string(cap: dict[str, list[str]]) -> str:
     return json.dumps(cap, separators=(",", ":"), sort_keys=True)
 
@@ -127,14 +150,16 @@ class Token:
     client_id: str | None
 
     def details(self) -> dict:
-        return {
+        details = {
             "token": self.token,
             "keyName": self.key_name,
             "issued": self.issued,
             "expires": self.expires,
             "capability": capability_string(self.capability),
-            "clientId": self.client_id,
         }
+        if self.client_id is not None:  # Ably leaves it out for anonymous tokens
+            details["clientId"] = self.client_id
+        return details
 
 
 @dataclass
@@ -175,8 +200,9 @@ def _as_int(value, name: str) -> int | None:
 class TokenAuthority:
     """Issues and checks tokens; remembers nonces to refuse replays."""
 
-    def __init__(self, clock, timestamp_window_ms: int = 2 * 60 * 1000):
+    def __init__(self, clock: Clock, ids: IdSource, timestamp_window_ms: int = 2 * 60 * 1000):
         self._clock = clock
+        self._ids = ids
         self._window = timestamp_window_ms
         self._nonces: OrderedDict[tuple, int] = OrderedDict()
         self._tokens: OrderedDict[str, Token] = OrderedDict()
@@ -207,14 +233,12 @@ class TokenAuthority:
             raise bad_request(f"Invalid ttl {ttl}: must be between 1 and {MAX_TTL_MS} ms", 40003)
         capability = key.capability
         if req.get("capability") not in (None, ""):
-            capability = intersect_capability(parse_capability(req["capability"]), key.capability)
-            if not capability:
-                raise AblyError(40160, 401, "Requested capability is not permitted by the key")
+            capability = narrow_capability(parse_capability(req["capability"]), key.capability, "Requested")
         client_id = req.get("clientId")
         if client_id is not None and (not isinstance(client_id, str) or not client_id):
             raise bad_request("Invalid clientId", 40012)
         token = Token(
-            token=secrets.token_urlsafe(24),
+            token=self._ids.secret(24),
             key_name=key.name,
             issued=now,
             expires=now + ttl,
@@ -228,13 +252,15 @@ class TokenAuthority:
     def check_token(self, token_str: str) -> Token:
         token = self._tokens.get(token_str)
         if token is None:
+            if not TOKEN_SHAPE.fullmatch(token_str):
+                raise unauthorized("Invalid accessToken in request: not a token", 40101)
             raise AblyError(40143, 401, "Token not recognised")
         if token.expires <= self._clock():
             raise AblyError(40142, 401, "Token expired")
         return token
 
-    def lookup(self, token_str: str) -> Token | None:
-        return self._tokens.get(token_str)
+    def issued(self, token_str: str) -> bool:
+        return token_str in self._tokens
 
     def forget_key(self, key_name: str) -> None:
         for t in [t for t in self._tokens.values() if t.key_name == key_name]:

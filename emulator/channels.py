@@ -4,14 +4,12 @@ the presence member set and history queries. Pure domain code, no I/O."""
 from __future__ import annotations
 
 import json
-import re
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from .errors import bad_request, too_large
-from .protocol import PresenceAction
+from .protocol import MAX_MESSAGE_SIZE, PresenceAction
 
-MAX_MESSAGE_SIZE = 64 * 1024
 MAX_LOG_ENTRIES = 10_000  # per channel, whatever the retention says
 MAX_LOG_BYTES = 32 * 1024 * 1024  # per channel: 10,000 large messages would be 640 MiB
 MAX_IDEMPOTENT_IDS = 10_000  # per channel
@@ -88,6 +86,10 @@ class Event:
     def size(self) -> int:
         return sum(message_size(item) for item in self.items)
 
+    @property
+    def serials(self) -> list[str | None]:
+        return [item.get("serial") for item in self.items]
+
 
 @dataclass
 class Member:
@@ -106,7 +108,6 @@ class Channel:
     log_bytes: int = 0  # message_size of everything in the log
     ids: OrderedDict = field(default_factory=OrderedDict)  # message id -> serial
     members: dict = field(default_factory=dict)  # (clientId, connectionId) -> Member
-    journal: object = None  # optional callable(channel, event), e.g. the SQLite history store
 
     # -------------------------------------------------- serials
 
@@ -129,16 +130,16 @@ class Channel:
     # -------------------------------------------------- log
 
     def append(self, kind: str, items: list[dict], now: int, connection_id: str | None) -> Event:
-        event = Event(self.next_seq(), now, kind, items, connection_id)
+        """Log an event; messages come back in it carrying their serials."""
+        seq = self.next_seq()
         if kind == "message":
-            for position, item in enumerate(items):
-                item["serial"] = f"{self.serial(event.seq)}:{position:04d}"
+            items = [dict(item, serial=f"{self.serial(seq)}:{position:04d}") for position, item in enumerate(items)]
+            for item in items:
                 self.remember_id(item.get("id"), item["serial"])
+        event = Event(seq, now, kind, items, connection_id)
         self.log.append(event)
         self.log_bytes += event.size
         self.prune(now)
-        if self.journal is not None:
-            self.journal(self, event)
         return event
 
     def restore(self, seq: int, events: list[Event], now: int) -> None:
@@ -227,40 +228,6 @@ class HistoryQuery:
     until_seq: int | None = None  # from untilAttach: only events at or before the attach serial
     cursor: tuple | None = None  # (seq, index) to continue after, as issued in Link headers
 
-    @classmethod
-    def from_params(cls, params, channel: Channel) -> "HistoryQuery":
-        def number(name):
-            raw = params.get(name)
-            if raw in (None, ""):
-                return None
-            try:
-                return int(raw)
-            except ValueError:
-                raise bad_request(f"Invalid value for '{name}': {raw!r}", 40003) from None
-
-        limit = number("limit")
-        limit = 100 if limit is None else limit
-        if not 1 <= limit <= 1000:
-            raise bad_request("Invalid limit: must be between 1 and 1000", 40003)
-        direction = params.get("direction", "backwards") or "backwards"
-        if direction not in ("backwards", "forwards"):
-            raise bad_request("Invalid direction: expected backwards or forwards", 40003)
-        start, end = number("start"), number("end")
-        if start is not None and end is not None and start > end:
-            raise bad_request("Invalid range: start is after end", 40003)
-        until_seq = None
-        if params.get("from_serial"):
-            until_seq = channel.parse_serial(params["from_serial"])
-            if until_seq is None:
-                raise bad_request("Invalid from_serial: unknown channel serial", 40003)
-        cursor = None
-        if params.get("cursor"):
-            match = re.fullmatch(r"(\d+)_(\d+)", params["cursor"])
-            if not match:
-                raise bad_request("Invalid cursor", 40003)
-            cursor = (int(match[1]), int(match[2]))
-        return cls(limit, direction == "forwards", start, end, until_seq, cursor)
-
     def run(self, channel: Channel, kind: str) -> tuple[list[dict], tuple | None]:
         """Matching items for one page, and the cursor for the next page (or None)."""
         items = [
@@ -285,14 +252,3 @@ class HistoryQuery:
         if self.cursor is not None:
             return position > self.cursor if self.forwards else position < self.cursor
         return True
-
-    def link_params(self, channel: Channel, cursor: tuple | None = None) -> dict:
-        params = {"limit": str(self.limit), "direction": "forwards" if self.forwards else "backwards"}
-        for name, value in (("start", self.start), ("end", self.end)):
-            if value is not None:
-                params[name] = str(value)
-        if self.until_seq is not None:
-            params["from_serial"] = channel.serial(self.until_seq)
-        if cursor is not None:
-            params["cursor"] = f"{cursor[0]}_{cursor[1]}"
-        return params

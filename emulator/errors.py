@@ -37,6 +37,14 @@ def capability_denied(operation: str, channel: str) -> AblyError:
     return AblyError(40160, 401, f"Action not permitted: no '{operation}' capability on channel '{channel}'")
 
 
+def invalid_channel_name(message: str) -> AblyError:
+    return AblyError(40010, 400, f"Invalid channel name: {message}")
+
+
+def forbidden(message: str) -> AblyError:
+    return AblyError(40300, 403, message)
+
+
 def not_found(message: str = "Not found") -> AblyError:
     return AblyError(40400, 404, message)
 

@@ -10,7 +10,7 @@ import hmac
 import json
 import re
 
-from .auth import Key, Token, intersect_capability, parse_capability
+from .auth import Key, Token, narrow_capability, parse_capability
 from .errors import AblyError
 
 JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
@@ -53,9 +53,7 @@ def verify_jwt(token: str, keys: dict[str, Key], now_ms: int) -> Token:
         raise AblyError(40142, 401, "Token expired")
     capability = key.capability
     if claims.get("x-ably-capability") is not None:
-        capability = intersect_capability(parse_capability(claims["x-ably-capability"]), key.capability)
-        if not capability:
-            raise AblyError(40160, 401, "JWT capability is not permitted by the key")
+        capability = narrow_capability(parse_capability(claims["x-ably-capability"]), key.capability, "JWT")
     client_id = claims.get("x-ably-clientId")
     if client_id is not None and not isinstance(client_id, str):
         raise _invalid("'x-ably-clientId' must be a string")

@@ -4,43 +4,30 @@ idempotency, and delivery of logged channel events to attached connections."""
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from typing import Callable
 
 from .apps import App
 from .auth import Credentials, operations_for
-from .channels import (
-    MESSAGE_FIELDS,
-    PRESENCE_FIELDS,
-    Channel,
-    Event,
-    check_size,
-    clean_payload,
-    is_ephemeral,
-)
+from .channels import MESSAGE_FIELDS, PRESENCE_FIELDS, Channel, Event, check_size, clean_payload, is_ephemeral
 from .errors import AblyError, bad_request, capability_denied
-from .protocol import Action, Flag, PresenceAction, SharedFrame
+from .names import MessageFilter
+from .ports import Clock, EventSink, IdSource
+from .protocol import MAX_MESSAGE_SIZE, Action, Flag, PresenceAction, SharedFrame
 
-SUBSCRIBE_MODES = Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE
+# What each capability operation lets an attachment do.
 MODES_BY_OPERATION = {
-    "subscribe": SUBSCRIBE_MODES,
+    "subscribe": Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE,
     "publish": Flag.PUBLISH,
     "presence": Flag.PRESENCE,
+    "annotation-publish": Flag.ANNOTATION_PUBLISH,
+    "annotation-subscribe": Flag.ANNOTATION_SUBSCRIBE,
+    "object-subscribe": Flag.OBJECT_SUBSCRIBE,
+    "object-publish": Flag.OBJECT_PUBLISH,
 }
 
 
-def split_qualifier(wire_name) -> tuple[str, dict]:
-    """`[?rewind=1]chat` -> ("chat", {"rewind": "1"}); plain names pass through."""
-    if not isinstance(wire_name, str) or not wire_name:
-        raise bad_request("A channel name is required")
-    match = re.fullmatch(r"\[\?([^\]]*)\](.+)", wire_name, re.S)
-    if not match:
-        return wire_name, {}
-    return match[2], dict(parse_qsl(match[1]))
-
-
-def granted_modes(ops: set[str]) -> Flag:
+def modes_allowed(ops: set[str]) -> Flag:
     modes = Flag(0)
     for op, mode in MODES_BY_OPERATION.items():
         if op in ops:
@@ -63,10 +50,6 @@ def effective_client_id(creds: Credentials, identity: str | None, requested) -> 
     raise bad_request(f"Mismatched clientId '{requested}' for a connection identified as '{identity}'", 40012)
 
 
-def random_message_id() -> str:
-    return secrets.token_urlsafe(9)
-
-
 @dataclass
 class Subscriber:
     """What delivery needs from an attached realtime connection."""
@@ -75,45 +58,67 @@ class Subscriber:
     modes: Flag
     wire_name: str
     live: bool
-    send: object  # callable(pm)
+    send: Callable[[dict], None]
+    filter: MessageFilter | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """One subscription per connection and view of a channel."""
+        return self.connection_id, self.filter.source if self.filter else None
 
 
-def event_frame(event: Event, channel: Channel, wire_name: str) -> dict:
+@dataclass
+class Published:
+    message_id: str  # the base of the messages' ids, `<message_id>:<index>`
+    serials: list[str | None]  # one per message, in order; a repeated id gets the first one's serial
+
+
+def event_frame(event: Event, channel: Channel, wire_name: str, items: list[dict] | None = None) -> dict:
     pm = {
         "action": Action.MESSAGE if event.kind == "message" else Action.PRESENCE,
         "channel": wire_name,
         "timestamp": event.timestamp,
-        "channelSerial": channel.serial(event.seq) if event.seq else None,
-        "messages" if event.kind == "message" else "presence": event.items,
+        "messages" if event.kind == "message" else "presence": event.items if items is None else items,
     }
-    if pm["channelSerial"] is None:
-        del pm["channelSerial"]  # ephemeral: not part of the log, so no serial
+    if event.seq:  # ephemeral messages are not part of the log, so they have no serial
+        pm["channelSerial"] = channel.serial(event.seq)
     if event.connection_id:
         pm["connectionId"] = event.connection_id
     return pm
 
 
-def wants(sub: Subscriber, event: Event) -> bool:
-    if event.kind == "message":
-        return bool(sub.modes & Flag.SUBSCRIBE) and (sub.echo or event.connection_id != sub.connection_id)
-    return bool(sub.modes & Flag.PRESENCE_SUBSCRIBE)
+def visible_items(sub: Subscriber, event: Event) -> list[dict]:
+    """What of `event` reaches `sub`: nothing it has no mode for, its own messages only with echo,
+    and on a derived channel only the messages its filter matches."""
+    if event.kind != "message":
+        return event.items if sub.modes & Flag.PRESENCE_SUBSCRIBE else []
+    if not sub.modes & Flag.SUBSCRIBE or (not sub.echo and event.connection_id == sub.connection_id):
+        return []
+    if sub.filter is None:
+        return event.items
+    return [item for item in event.items if sub.filter.matches(item)]
 
 
 @dataclass
 class Router:
     """Attached connections per (app, channel), and publishing into channels."""
-    clock: object
-    subscribers: dict = field(default_factory=dict)  # (app_id, channel) -> {connection_id: Subscriber}
+    clock: Clock
+    ids: IdSource
+    sink: EventSink | None = None  # told of each logged event (the history journal)
+    subscribers: dict = field(default_factory=dict)  # (app_id, channel) -> {Subscriber.key: Subscriber}
 
     def attach(self, app: App, channel: str, sub: Subscriber) -> None:
-        self.subscribers.setdefault((app.app_id, channel), {})[sub.connection_id] = sub
+        self.subscribers.setdefault((app.app_id, channel), {})[sub.key] = sub
 
-    def detach(self, app: App, channel: str, connection_id: str) -> None:
+    def detach(self, app: App, channel: str, key: tuple[str, str | None]) -> None:
         subs = self.subscribers.get((app.app_id, channel))
         if subs is not None:
-            subs.pop(connection_id, None)
+            subs.pop(key, None)
             if not subs:
                 del self.subscribers[(app.app_id, channel)]
+
+    def subscribers_of(self, app: App, channel: str) -> list[Subscriber]:
+        return list(self.subscribers.get((app.app_id, channel), {}).values())
 
     def channels_in_use(self, app: App) -> set[str]:
         return {name for (app_id, name) in self.subscribers if app_id == app.app_id}
@@ -121,22 +126,31 @@ class Router:
     def deliver(self, app: App, channel: Channel, event: Event, first: str | None = None) -> None:
         """Send an event to every live subscriber; `first` (the publisher) goes first
         so it sees its echo before its ACK."""
-        subs = list(self.subscribers.get((app.app_id, channel.name), {}).values())
-        subs.sort(key=lambda s: s.connection_id != first)
+        subs = sorted(self.subscribers_of(app, channel.name), key=lambda s: s.connection_id != first)
         frames: dict[str, SharedFrame] = {}  # by wire name: one frame for all who attached that way
         for sub in subs:
-            if sub.live and wants(sub, event):
-                if sub.wire_name not in frames:
-                    frames[sub.wire_name] = SharedFrame(event_frame(event, channel, sub.wire_name))
-                sub.send(frames[sub.wire_name])
+            if not sub.live:
+                continue
+            items = visible_items(sub, event)
+            if not items:
+                continue
+            if sub.wire_name not in frames:
+                frames[sub.wire_name] = SharedFrame(event_frame(event, channel, sub.wire_name, items))
+            sub.send(frames[sub.wire_name])
+
+    def _log(self, app: App, channel: Channel, kind: str, items: list[dict], connection_id: str | None) -> Event:
+        event = channel.append(kind, items, self.clock(), connection_id)
+        if self.sink is not None:
+            self.sink(app.app_id, channel, event)
+        return event
 
     # -------------------------------------------------- messages
 
     def publish(self, app: App, channel_name: str, raw_items: list[dict], creds: Credentials,
                 identity: str | None, connection_id: str | None = None, id_prefix: str | None = None,
-                max_size: int = 64 * 1024) -> list[str | None]:
-        """Validate, stamp, log and deliver messages; returns one serial per message."""
-        if "publish" not in _ops(creds, channel_name):
+                max_size: int = MAX_MESSAGE_SIZE) -> Published:
+        """Validate, stamp, log and deliver messages."""
+        if "publish" not in operations_for(creds.capability, channel_name):
             raise capability_denied("publish", channel_name)
         if not raw_items:
             raise bad_request("No messages to publish")
@@ -144,38 +158,41 @@ class Router:
         check_size(items, max_size)
         now = self.clock()
         channel = app.channel(channel_name)
-        prefix = id_prefix or random_message_id()
-        fresh, slots = [], []  # slots: a known serial (a duplicate id) or the fresh item
+        prefix = id_prefix or _shared_id_base(items) or self.ids.secret(9)
+        fresh: list[dict] = []
+        # Where each message's serial will come from: a logged duplicate's serial, or a fresh item.
+        sources: list[str | int] = []
         for index, item in enumerate(items):
-            item["clientId"] = effective_client_id(creds, identity, item.get("clientId"))
-            if item["clientId"] is None:
-                del item["clientId"]
+            client_id = effective_client_id(creds, identity, item.pop("clientId", None))
             message_id = item.get("id")
-            duplicate = channel.seen_id(message_id) or next(
-                (f for f in fresh if message_id and f["id"] == message_id), None)
-            if duplicate is not None:
-                slots.append(duplicate)  # idempotent: stored and delivered once
+            known = channel.seen_id(message_id)
+            batch_twin = next((n for n, f in enumerate(fresh) if message_id and f["id"] == message_id), None)
+            if known is not None or batch_twin is not None:
+                sources.append(known if known is not None else batch_twin)  # idempotent: stored once
                 continue
             item.setdefault("id", f"{prefix}:{index}")
-            item["timestamp"] = now
-            item["action"] = 0  # message.create
+            if client_id is not None:
+                item["clientId"] = client_id
+            item.update(timestamp=now, action=0)  # 0: message.create
             if connection_id:
                 item["connectionId"] = connection_id
+            sources.append(len(fresh))
             fresh.append(item)
-            slots.append(item)
+        serials: list[str | None] = [None] * len(fresh)
         if fresh:
             if all(is_ephemeral(i) for i in fresh):
                 event = Event(0, now, "message", fresh, connection_id)  # delivered, never stored
             else:
-                event = channel.append("message", fresh, now, connection_id)
+                event = self._log(app, channel, "message", fresh, connection_id)
+                serials = event.serials
             self.deliver(app, channel, event, first=connection_id)
-        return [slot.get("serial") if isinstance(slot, dict) else slot for slot in slots]
+        return Published(prefix, [s if isinstance(s, str) else serials[s] for s in sources])
 
     # -------------------------------------------------- presence
 
     def presence(self, app: App, channel_name: str, raw_items: list[dict], creds: Credentials,
-                 identity: str | None, connection_id: str, id_prefix: str, max_size: int = 64 * 1024) -> None:
-        if "presence" not in _ops(creds, channel_name):
+                 identity: str | None, connection_id: str, id_prefix: str, max_size: int = MAX_MESSAGE_SIZE) -> None:
+        if "presence" not in operations_for(creds.capability, channel_name):
             raise capability_denied("presence", channel_name)
         items = []
         for index, raw in enumerate(raw_items):
@@ -199,7 +216,7 @@ class Router:
     def apply_presence(self, app: App, channel: Channel, items: list[dict], connection_id: str | None) -> None:
         changed = [c for c in (channel.apply_presence(i) for i in items) if c is not None]
         if changed:
-            event = channel.append("presence", changed, self.clock(), connection_id)
+            event = self._log(app, channel, "presence", changed, connection_id)
             self.deliver(app, channel, event, first=connection_id)
 
     def leave_all(self, app: App, channel: Channel, connection_id: str) -> None:
@@ -209,19 +226,22 @@ class Router:
             {
                 "action": PresenceAction.LEAVE, "clientId": m.client_id, "connectionId": m.connection_id,
                 # Not prefixed with the connectionId, so clients order it by timestamp.
-                "id": f"{random_message_id()}:0:{index}", "timestamp": now,
+                "id": f"{self.ids.secret(9)}:0:{index}", "timestamp": now,
             }
             for index, m in enumerate(channel.members_of(connection_id))
         ]
         self.apply_presence(app, channel, leaves, None)
 
 
-def _ops(creds: Credentials, channel_name: str) -> set[str]:
-    return operations_for(creds.capability, channel_name)
+def _shared_id_base(items: list[dict]) -> str | None:
+    """`base` when every message came with an idempotent-publishing id `base:<index>`."""
+    bases = {str(item.get("id", "")).rpartition(":")[0] for item in items}
+    base = bases.pop() if len(bases) == 1 else ""
+    return base or None
 
 
 def check_history_allowed(creds: Credentials, channel_name: str) -> None:
-    if "history" not in _ops(creds, channel_name):
+    if "history" not in operations_for(creds.capability, channel_name):
         raise capability_denied("history", channel_name)
 
 

@@ -20,6 +20,10 @@ from .errors import AblyError, bad_request
 JSON = "json"
 MSGPACK = "msgpack"
 
+# Ably's default limits: a ProtocolMessage's messages together, and one frame.
+MAX_MESSAGE_SIZE = 64 * 1024
+MAX_FRAME_SIZE = 512 * 1024
+
 
 class Action(IntEnum):
     HEARTBEAT = 0
@@ -52,13 +56,29 @@ class Flag(IntFlag):
     RESUMED = 1 << 2
     TRANSIENT = 1 << 4
     ATTACH_RESUME = 1 << 5
+    HAS_OBJECTS = 1 << 7
     PRESENCE = 1 << 16
     PUBLISH = 1 << 17
     SUBSCRIBE = 1 << 18
     PRESENCE_SUBSCRIBE = 1 << 19
+    ANNOTATION_PUBLISH = 1 << 21
+    ANNOTATION_SUBSCRIBE = 1 << 22
+    OBJECT_SUBSCRIBE = 1 << 24
+    OBJECT_PUBLISH = 1 << 25
 
 
-ALL_MODES = Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE
+# Channel modes by the names clients use in `params.modes` (and ably-js in `channel.modes`).
+MODES = {
+    "presence": Flag.PRESENCE,
+    "publish": Flag.PUBLISH,
+    "subscribe": Flag.SUBSCRIBE,
+    "presence_subscribe": Flag.PRESENCE_SUBSCRIBE,
+    "annotation_publish": Flag.ANNOTATION_PUBLISH,
+    "annotation_subscribe": Flag.ANNOTATION_SUBSCRIBE,
+    "object_subscribe": Flag.OBJECT_SUBSCRIBE,
+    "object_publish": Flag.OBJECT_PUBLISH,
+}
+ALL_MODES = Flag(sum(MODES.values()))
 
 
 class PresenceAction(IntEnum):
@@ -74,8 +94,8 @@ class PresenceAction(IntEnum):
 def _strip_base64(item: dict) -> dict:
     """Canonicalise one message from a JSON client: base64 text becomes bytes."""
     encoding = item.get("encoding")
-    if not encoding:
-        return item
+    if not encoding or not isinstance(encoding, str):
+        return item  # nothing to decode; a non-string encoding is refused later, as invalid (40013)
     steps = encoding.split("/")
     if steps[-1] != "base64":
         return item

@@ -1,86 +1,28 @@
 """The realtime connection state machine, free of I/O.
 
-The WebSocket layer hands each decoded frame to `Realtime.receive` together with
-a `Transport` (anything with `send(pm)` and `close()`), and reports a lost socket
-with `Realtime.transport_lost`. Timers go through a `Scheduler`
-(`call_later(seconds, fn)` returning something with `cancel()`), so tests can
-drive time by hand.
+The WebSocket layer hands each decoded frame to `Realtime.receive` together with the `Transport`
+it came on, and reports a lost socket with `Realtime.transport_lost`. Timers go through a
+`Scheduler` and ids come from an `IdSource` (see `ports.py`), so tests drive time by hand.
+Channel work is delegated to `RealtimeChannels`; this module is the connection's lifecycle:
+connect, resume and recover, token expiry and renewal, heartbeats, close and failure.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections import OrderedDict, deque
-from dataclasses import dataclass, field, replace
+from .auth import Credentials
+from .connection import CONNECTION_KEY, Connection, ConnectionState, Settings, Timer
+from .errors import AblyError, bad_request, unauthorized
+from .ports import IdSource, Scheduler, Transport
+from .protocol import Action, error_frame
+from .realtime_channels import RealtimeChannels, run_acked
+from .service import Service
 
-from .apps import App, Registry, random_id
-from .auth import Credentials, operations_for
-from .errors import AblyError, bad_request, capability_denied, unauthorized
-from .messaging import (
-    Router,
-    Subscriber,
-    event_frame,
-    granted_modes,
-    parse_rewind,
-    split_qualifier,
-    wants,
-)
-from .protocol import ALL_MODES, Action, Flag, error_frame
-
-SYNC_PAGE_SIZE = 100
-REAUTH_LEAD_S = 30  # how long before token expiry the server asks for a new one
-MAX_REMEMBERED_REPLIES = 1000
-MAX_CHANNELS_PER_CONNECTION = 200  # Ably's default limit; each attachment holds memory
+# Ably asks for a new token (AUTH) this long before the current one expires; a token with less
+# life left than that is simply let run out (DISCONNECTED 40142), and the client renews then.
+REAUTH_LEAD_S = 30
 KNOWN_ACTIONS = {int(a) for a in Action}
 # Actions a client may send that expect an ACK/NACK but that we don't implement.
 UNSUPPORTED_ACKED_ACTIONS = {Action.OBJECT, Action.ANNOTATION}
-
-
-@dataclass
-class Settings:
-    presence_leave_delay_ms: int = 15_000
-    connection_state_ttl_ms: int = 120_000
-    max_idle_interval_ms: int = 15_000
-    max_message_size: int = 64 * 1024
-    max_frame_size: int = 512 * 1024
-
-
-@dataclass
-class Attachment:
-    wire_name: str  # the name as the client sent it (may carry a [?params] qualifier)
-    modes: Flag
-    params: dict
-    live: bool = True  # False after a resume, until the client re-attaches
-
-
-@dataclass
-class Connection:
-    id: str
-    key: str
-    app: App
-    creds: Credentials
-    client_id: str | None
-    echo: bool
-    leave_delay_ms: int
-    max_idle_ms: int
-    transport: object = None
-    resumed: bool = False  # this transport continued an earlier one (resume or recover)
-    attachments: dict = field(default_factory=dict)  # channel name -> Attachment
-    presence_channels: set = field(default_factory=set)
-    replies: OrderedDict = field(default_factory=OrderedDict)  # msgSerial -> ACK/NACK sent
-    # Keys issued before the current one: a transport can die before its CONNECTED (with the new
-    # key) arrives, and the client then resumes with the key it last saw.
-    earlier_keys: deque = field(default_factory=lambda: deque(maxlen=4))
-    timers: dict = field(default_factory=dict)  # purpose -> handle
-
-    def send(self, pm: dict) -> None:
-        if self.transport is not None:
-            self.transport.send(pm)
-
-    def cancel_timer(self, name: str) -> None:
-        handle = self.timers.pop(name, None)
-        if handle is not None:
-            handle.cancel()
 
 
 def _query_flag(value, default: bool) -> bool:
@@ -96,40 +38,40 @@ def _query_ms(value, default: int, minimum: int) -> int:
         raise bad_request(f"Invalid transport parameter value {value!r}", 40003) from None
 
 
-def _require_mode(conn: Connection, channel_name: str, mode: Flag, what: str) -> None:
-    """A channel attached with explicit modes may only be used as those modes allow."""
-    attachment = conn.attachments.get(channel_name)
-    if attachment is not None and not attachment.modes & mode:
-        raise AblyError(40160, 401, f"Channel '{channel_name}' was attached without {what} mode")
-
-
 def _unsupported():
     raise AblyError(40000, 400, "This emulator does not support objects or annotations")
 
 
 class Realtime:
-    def __init__(self, registry: Registry, scheduler, settings: Settings | None = None):
-        self.registry = registry
+    def __init__(self, service: Service, scheduler: Scheduler, ids: IdSource, settings: Settings | None = None):
+        self.service = service
+        self.registry = service.registry
+        self.clock = service.registry.clock
         self.scheduler = scheduler
+        self.ids = ids
         self.settings = settings or Settings()
-        self.router = Router(registry.clock)
-        self.connections: dict[str, Connection] = {}
+        self.channels = RealtimeChannels(service, ids, self.settings)
+        service.on_app_deleted(self.close_app)
         # Client actions we act on; others (ACK, CONNECT, ACTIVATE, ...) are ignored.
         self._handlers = {
             Action.HEARTBEAT: self._on_heartbeat,
             Action.CLOSE: self._on_close,
             Action.DISCONNECT: self._on_disconnect,
-            Action.ATTACH: self._on_attach,
-            Action.DETACH: self._on_detach,
-            Action.MESSAGE: self._on_message,
-            Action.PRESENCE: self._on_presence,
-            Action.SYNC: self._on_sync,
+            Action.ATTACH: self.channels.attach,
+            Action.DETACH: self.channels.detach,
+            Action.MESSAGE: self.channels.publish,
+            Action.PRESENCE: self.channels.presence,
+            Action.SYNC: self.channels.sync,
             Action.AUTH: self._on_auth,
         }
 
+    @property
+    def connections(self) -> dict[str, Connection]:
+        return self.service.connections
+
     # ================================================== connecting
 
-    def open(self, query: dict, transport) -> Connection | None:
+    def open(self, query: dict, transport: Transport) -> Connection | None:
         """A new socket: authenticate, resume/recover if asked, send CONNECTED."""
         try:
             creds = self._authenticate(query)
@@ -145,20 +87,19 @@ class Realtime:
         continuity_key = query.get("resume") or query.get("recover")
         conn, failure = None, None
         if continuity_key:
-            conn = self._take_over(continuity_key, creds, client_id, transport)
-            if conn is None:
-                failure = AblyError(80008, 400, "Unable to recover connection: connection key unknown or expired")
+            conn, failure = self._continue(continuity_key, creds, client_id, transport)
         if conn is None:
             conn = Connection(
-                id=random_id(12), key="", app=self.registry.app_of(creds), creds=creds, client_id=client_id,
-                echo=echo, leave_delay_ms=leave_delay, max_idle_ms=max_idle, transport=transport,
+                id=self.ids.short_id(12), key="", app=self.registry.app_of(creds), creds=creds,
+                client_id=client_id, echo=echo, leave_delay_ms=leave_delay, max_idle_ms=max_idle,
+                transport=transport,
             )
             self.connections[conn.id] = conn
         else:
             conn.echo, conn.leave_delay_ms, conn.max_idle_ms = echo, leave_delay, max_idle
         if conn.key:
             conn.earlier_keys.append(conn.key)
-        conn.key = f"{conn.id}!{secrets.token_urlsafe(12)}"
+        conn.key = f"{conn.id}!{self.ids.secret(12)}"
         self._schedule_token_expiry(conn)
         conn.send(self._connected_frame(conn, failure))
         return conn
@@ -181,27 +122,27 @@ class Realtime:
             return requested
         raise AblyError(40102, 401, f"Incompatible clientId '{requested}' for these credentials")
 
-    def _take_over(self, key: str, creds: Credentials, client_id, transport) -> Connection | None:
-        conn = self.connections.get(key.partition("!")[0])
-        known_key = conn is not None and (key == conn.key or key in conn.earlier_keys)
-        if not known_key or conn.app is not self.registry.app_of(creds):
-            return None
-        if conn.client_id not in (None, client_id) and client_id is not None:
-            return None
+    def _continue(self, key, creds: Credentials, client_id, transport: Transport):
+        """Resume or recover: (the connection taken over, None) or (None, why not)."""
+        match = CONNECTION_KEY.fullmatch(key) if isinstance(key, str) else None
+        if match is None:
+            return None, AblyError(80018, 400, "Invalid connectionKey: unable to recover connection")
+        conn = self.connections.get(match[1])
+        usable = (conn is not None and conn.knows_key(key) and conn.state is not ConnectionState.CLOSED
+                  and conn.app is self.registry.app_of(creds)
+                  and (client_id is None or conn.client_id in (None, client_id)))
+        if not usable:
+            return None, AblyError(80008, 400, "Unable to recover connection: connection key unknown or expired")
         old = conn.transport
-        conn.transport = transport
+        conn.transport, conn.state, conn.continued = transport, ConnectionState.CONNECTED, True
         if old is not None:
             old.close()  # superseded by this socket
         conn.creds = creds
         conn.client_id = client_id if client_id is not None else conn.client_id
-        conn.resumed = True
-        conn.cancel_timer("ttl")
-        conn.cancel_timer("leave")
-        for attachment in conn.attachments.values():
-            attachment.live = False
-        for name in conn.attachments:
-            self._update_subscriber(conn, name)
-        return conn
+        conn.cancel_timer(Timer.STATE_TTL)
+        conn.cancel_timer(Timer.PRESENCE_LEAVE)
+        self.channels.await_reattach(conn)
+        return conn, None
 
     def _connected_frame(self, conn: Connection, error: AblyError | None = None) -> dict:
         details = {
@@ -221,64 +162,66 @@ class Realtime:
             pm["error"] = error.to_wire()
         return pm
 
+    # ================================================== token expiry
+
     def _schedule_token_expiry(self, conn: Connection) -> None:
-        """Ask for a new token ahead of expiry (AUTH, RTN22); disconnect with 40142 at expiry."""
-        conn.cancel_timer("token")
-        conn.cancel_timer("reauth")
+        conn.cancel_timer(Timer.REAUTH)
+        conn.cancel_timer(Timer.TOKEN_EXPIRY)
         token = conn.creds.token
         if token is None:
             return
-        remaining = max(token.expires - self.registry.clock(), 0) / 1000
-        lead = min(REAUTH_LEAD_S, remaining / 2)
-        conn.timers["reauth"] = self.scheduler.call_later(remaining - lead, lambda: self._request_reauth(conn))
-        conn.timers["token"] = self.scheduler.call_later(remaining, lambda: self._token_expired(conn))
+        remaining_s = max(token.expires - self.clock(), 0) / 1000
+        if remaining_s > REAUTH_LEAD_S:
+            conn.start_timer(Timer.REAUTH, self.scheduler.call_later(
+                remaining_s - REAUTH_LEAD_S, lambda: self._request_reauth(conn)))
+        conn.start_timer(Timer.TOKEN_EXPIRY, self.scheduler.call_later(remaining_s, lambda: self._token_expired(conn)))
 
     def _request_reauth(self, conn: Connection) -> None:
-        conn.timers.pop("reauth", None)
+        conn.timer_fired(Timer.REAUTH)
         conn.send({"action": Action.AUTH})
 
     def _token_expired(self, conn: Connection) -> None:
-        conn.timers.pop("token", None)
+        conn.timer_fired(Timer.TOKEN_EXPIRY)
+        self._disconnect(conn, AblyError(40142, 401, "Token expired"))
+
+    def _disconnect(self, conn: Connection, error: AblyError) -> None:
+        """DISCONNECTED, then drop the socket: the client reconnects (renewing a token if that was
+        the error) and resumes."""
         transport = conn.transport
         if transport is None:
             return
-        conn.send({"action": Action.DISCONNECTED, "error": AblyError(40142, 401, "Token expired").to_wire()})
+        conn.send({"action": Action.DISCONNECTED, "error": error.to_wire()})
         self.transport_lost(conn, transport)
         transport.close()
 
     # ================================================== socket lifecycle
 
-    def transport_lost(self, conn: Connection, transport) -> None:
+    def transport_lost(self, conn: Connection, transport: Transport) -> None:
         """The socket went away without CLOSE: keep state for a resume, start timers."""
-        if conn.transport is not transport or conn.id not in self.connections:
+        if conn.transport is not transport or conn.state is not ConnectionState.CONNECTED:
             return
-        conn.transport = None
-        for name in conn.attachments:
-            self._update_subscriber(conn, name)
+        conn.transport, conn.state = None, ConnectionState.DISCONNECTED
+        conn.cancel_timer(Timer.REAUTH)
+        conn.cancel_timer(Timer.TOKEN_EXPIRY)
+        self.channels.refresh(conn)
         if conn.presence_channels:
-            conn.timers["leave"] = self.scheduler.call_later(
-                conn.leave_delay_ms / 1000, lambda: self._leave_everywhere(conn))
-        conn.timers["ttl"] = self.scheduler.call_later(
-            self.settings.connection_state_ttl_ms / 1000, lambda: self._discard(conn))
+            conn.start_timer(Timer.PRESENCE_LEAVE, self.scheduler.call_later(
+                conn.leave_delay_ms / 1000, lambda: self._leave_everywhere(conn)))
+        conn.start_timer(Timer.STATE_TTL, self.scheduler.call_later(
+            self.settings.connection_state_ttl_ms / 1000, lambda: self._discard(conn)))
 
     def _leave_everywhere(self, conn: Connection) -> None:
-        conn.timers.pop("leave", None)
-        for name in list(conn.presence_channels):
-            channel = conn.app.existing_channel(name)
-            if channel is not None:
-                self.router.leave_all(conn.app, channel, conn.id)
-        conn.presence_channels.clear()
+        conn.timer_fired(Timer.PRESENCE_LEAVE)
+        self.channels.leave_everywhere(conn)
 
     def _discard(self, conn: Connection) -> None:
-        for name in list(conn.timers):
-            conn.cancel_timer(name)
-        self._leave_everywhere(conn)
-        for name in conn.attachments:
-            self.router.detach(conn.app, name, conn.id)
-        conn.attachments.clear()
+        conn.cancel_timers()
+        self.channels.leave_everywhere(conn)
+        self.channels.drop_all(conn)
+        conn.state = ConnectionState.CLOSED
         self.connections.pop(conn.id, None)
 
-    def close_app(self, app: App) -> None:
+    def close_app(self, app) -> None:
         """The app was deleted: drop its connections."""
         for conn in [c for c in self.connections.values() if c.app is app]:
             transport = conn.transport
@@ -289,7 +232,7 @@ class Realtime:
 
     # ================================================== frames
 
-    def receive(self, conn: Connection, transport, pm: dict) -> None:
+    def receive(self, conn: Connection, transport: Transport, pm: dict) -> None:
         """Handle one decoded frame from `transport`."""
         if conn.transport is not transport:
             return  # a superseded socket: ignore what it still sends
@@ -301,7 +244,7 @@ class Realtime:
             if handler is not None:
                 handler(conn, pm)
             elif action in UNSUPPORTED_ACKED_ACTIONS and "msgSerial" in pm:
-                self._acked(conn, pm, _unsupported)
+                run_acked(conn, pm, _unsupported)
         except AblyError as error:
             self.fail(conn, error)
 
@@ -338,189 +281,11 @@ class Realtime:
         try:
             creds = self.registry.credentials_for_token(token)
         except AblyError as error:
-            transport = conn.transport
-            conn.send({"action": Action.DISCONNECTED, "error": error.to_wire()})
-            self.transport_lost(conn, transport)
-            transport.close()
+            self._disconnect(conn, error)
             return
         if self.registry.app_of(creds) is not conn.app or creds.client_id not in ("*", conn.client_id):
             raise AblyError(40102, 401, "Incompatible clientId or app for this connection")
         conn.creds = creds
         self._schedule_token_expiry(conn)
-        for name, attachment in list(conn.attachments.items()):
-            if not operations_for(creds.capability, name):
-                self._drop_attachment(conn, name)
-                conn.send(error_frame(capability_denied("subscribe", name), attachment.wire_name))
+        self.channels.reauthorize(conn)
         conn.send(self._connected_frame(conn))
-
-    # ================================================== channels
-
-    def _on_attach(self, conn: Connection, pm: dict) -> None:
-        wire_name = pm.get("channel")
-        try:
-            name, qualifier_params = split_qualifier(wire_name)
-            ops = operations_for(conn.creds.capability, name)
-            if not ops:
-                raise capability_denied("subscribe", name)
-            params = dict(qualifier_params)
-            if isinstance(pm.get("params"), dict):
-                params.update({str(k): str(v) for k, v in pm["params"].items()})
-            rewind_count, rewind_ms = parse_rewind(params.get("rewind"))
-        except AblyError as error:
-            if isinstance(wire_name, str) and wire_name:
-                conn.send(error_frame(error, wire_name))
-                return
-            raise
-        allowed = granted_modes(ops)
-        requested = Flag(pm.get("flags") or 0) & ALL_MODES if isinstance(pm.get("flags"), int) else Flag(0)
-        modes = (requested & allowed) if requested else allowed
-        if name not in conn.attachments and len(conn.attachments) >= MAX_CHANNELS_PER_CONNECTION:
-            conn.send(error_frame(AblyError(
-                90010, 400, f"Maximum number of channels per connection ({MAX_CHANNELS_PER_CONNECTION}) exceeded"),
-                wire_name))
-            return
-        channel = conn.app.channel(name)
-        channel.prune(self.registry.clock())
-        previous = conn.attachments.get(name)
-        conn.attachments[name] = Attachment(wire_name, modes, params)
-
-        flags = modes
-        replay = []
-        error = None
-        serial = pm.get("channelSerial")
-        if previous is not None and previous.live:
-            flags |= Flag.RESUMED  # re-attaching a channel that never stopped delivering: nothing missed
-        elif serial:
-            # Continue from the client's last serial, but only on a resumed/recovered connection;
-            # otherwise continuity is lost and the client backfills from history.
-            seq = channel.parse_serial(serial)
-            events = channel.events_after(seq) if seq is not None else None
-            if conn.resumed and events is not None:
-                flags |= Flag.RESUMED
-                replay = events
-            elif conn.resumed:
-                error = AblyError(90003, 400, "Unable to resume channel: continuity lost")
-        elif previous is None and (rewind_count is not None or rewind_ms is not None):
-            replay = self._rewind(channel, rewind_count, rewind_ms)
-            if replay:
-                flags |= Flag.HAS_BACKLOG
-        members = channel.present_items() if modes & Flag.PRESENCE_SUBSCRIBE else []
-        if members:
-            flags |= Flag.HAS_PRESENCE
-
-        attached = {"action": Action.ATTACHED, "channel": wire_name, "flags": int(flags),
-                    "channelSerial": channel.serial()}
-        known = {k: v for k, v in params.items() if k in ("rewind", "delta", "echo", "occupancy")}
-        if known:
-            attached["params"] = known
-        if error is not None:
-            attached["error"] = error.to_wire()
-        conn.send(attached)
-        subscriber = self._subscriber(conn, conn.attachments[name])
-        for event in replay:
-            if wants(subscriber, event):
-                conn.send(event_frame(event, channel, wire_name))
-        if members:
-            self._send_sync(conn, wire_name, members)
-        self._update_subscriber(conn, name)
-
-    def _rewind(self, channel, count: int | None, window_ms: int | None) -> list:
-        """Message events for a rewind, trimmed to exactly `count` messages."""
-        now = self.registry.clock()
-        events = [e for e in channel.log if e.kind == "message"
-                  and (window_ms is None or now - e.timestamp <= window_ms)]
-        if count is None:
-            count = 100
-        picked, remaining = [], count
-        for event in reversed(events):
-            if remaining <= 0:
-                break
-            if len(event.items) > remaining:
-                event = replace(event, items=event.items[-remaining:])
-            picked.append(event)
-            remaining -= len(event.items)
-        return list(reversed(picked))
-
-    def _send_sync(self, conn: Connection, wire_name: str, members: list[dict]) -> None:
-        sync_id = random_id(8)
-        pages = [members[i:i + SYNC_PAGE_SIZE] for i in range(0, len(members), SYNC_PAGE_SIZE)] or [[]]
-        for number, page in enumerate(pages):
-            cursor = str(number + 1) if number + 1 < len(pages) else ""
-            conn.send({"action": Action.SYNC, "channel": wire_name, "channelSerial": f"{sync_id}:{cursor}",
-                       "presence": page})
-
-    def _on_sync(self, conn: Connection, pm: dict) -> None:
-        name, _ = split_qualifier(pm.get("channel"))
-        attachment = conn.attachments.get(name)
-        channel = conn.app.existing_channel(name)
-        if attachment is not None:
-            self._send_sync(conn, attachment.wire_name, channel.present_items() if channel else [])
-
-    def _on_detach(self, conn: Connection, pm: dict) -> None:
-        wire_name = pm.get("channel")
-        name, _ = split_qualifier(wire_name)
-        self._drop_attachment(conn, name)
-        conn.send({"action": Action.DETACHED, "channel": wire_name})
-
-    def _drop_attachment(self, conn: Connection, name: str) -> None:
-        conn.attachments.pop(name, None)
-        self.router.detach(conn.app, name, conn.id)
-        channel = conn.app.existing_channel(name)
-        if channel is not None and name in conn.presence_channels:
-            self.router.leave_all(conn.app, channel, conn.id)
-            conn.presence_channels.discard(name)
-
-    def _subscriber(self, conn: Connection, attachment: Attachment) -> Subscriber:
-        # Echo can be turned off for the whole connection or, with the `echo` param, per channel.
-        echo = conn.echo and attachment.params.get("echo", "true").lower() != "false"
-        return Subscriber(conn.id, echo, attachment.modes, attachment.wire_name,
-                          attachment.live and conn.transport is not None, conn.send)
-
-    def _update_subscriber(self, conn: Connection, name: str) -> None:
-        attachment = conn.attachments.get(name)
-        if attachment is None:
-            self.router.detach(conn.app, name, conn.id)
-        else:
-            self.router.attach(conn.app, name, self._subscriber(conn, attachment))
-
-    # ================================================== publishing
-
-    def _acked(self, conn: Connection, pm: dict, operation) -> None:
-        """Run a msgSerial-numbered operation once; ACK or NACK it (again, for a re-send)."""
-        serial = pm.get("msgSerial")
-        if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
-            raise bad_request("A MESSAGE or PRESENCE needs a non-negative integer msgSerial")
-        reply = conn.replies.get(serial)
-        if reply is None:
-            try:
-                res = operation()
-                reply = {"action": Action.ACK, "msgSerial": serial, "count": 1, "res": [res]}
-            except AblyError as error:
-                reply = {"action": Action.NACK, "msgSerial": serial, "count": 1, "error": error.to_wire()}
-            conn.replies[serial] = reply
-            while len(conn.replies) > MAX_REMEMBERED_REPLIES:
-                conn.replies.popitem(last=False)
-        conn.send(reply)
-
-    def _on_message(self, conn: Connection, pm: dict) -> None:
-        def publish():
-            name, _ = split_qualifier(pm.get("channel"))
-            _require_mode(conn, name, Flag.PUBLISH, "publish")
-            serials = self.router.publish(
-                conn.app, name, pm.get("messages") or [], conn.creds, conn.client_id,
-                connection_id=conn.id, id_prefix=f"{conn.id}:{pm['msgSerial']}",
-                max_size=self.settings.max_message_size)
-            return {"serials": serials}
-        self._acked(conn, pm, publish)
-
-    def _on_presence(self, conn: Connection, pm: dict) -> None:
-        def enter_or_leave():
-            name, _ = split_qualifier(pm.get("channel"))
-            _require_mode(conn, name, Flag.PRESENCE, "presence")
-            self.router.presence(
-                conn.app, name, pm.get("presence") or [], conn.creds, conn.client_id,
-                connection_id=conn.id, id_prefix=f"{conn.id}:{pm['msgSerial']}",
-                max_size=self.settings.max_message_size)
-            conn.presence_channels.add(name)
-            return {"serials": [None] * len(pm.get("presence") or [])}
-        self._acked(conn, pm, enter_or_leave)

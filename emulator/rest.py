@@ -1,27 +1,31 @@
-"""REST endpoints: a thin aiohttp layer over the domain objects.
+"""REST endpoints: the HTTP side of the service (aiohttp).
 
-Routing works on the raw path so that percent-encoded channel names (which may
-contain `/`) survive; segments are decoded with `unquote_plus` as Python's SDK
-encodes spaces as `+`.
+Everything HTTP-shaped is parsed here (Authorization headers, query strings, bodies, formats)
+and everything HTTP-shaped is rendered here, so the service below only sees plain values.
+Routing works on the raw path so that percent-encoded channel names (which may contain `/`)
+survive; segments are decoded with `unquote_plus` as Python's SDK encodes spaces as `+`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from urllib.parse import unquote_plus, urlencode
 
 from aiohttp import web
 
-from .apps import Registry
-from .auth import operations_for
-from .channels import HistoryQuery
-from .errors import AblyError, bad_request, capability_denied, not_found, unauthorized
-from .messaging import check_history_allowed, random_message_id
-from .protocol import JSON, MSGPACK, Flag, canonical_items, dumps, loads, render_items
-from .realtime import Realtime
+from .access import AccessPolicy
+from .apps import Provisioned
+from .auth import Credentials, capability_string
+from .channels import Channel, HistoryQuery
+from .errors import AblyError, bad_request, not_found, too_large, unauthorized
+from .protocol import JSON, MSGPACK, canonical_items, dumps, loads, render_items
+from .service import Service
 
 MSGPACK_TYPE = "application/x-msgpack"
 EXPOSED_HEADERS = "X-Ably-Errorcode, X-Ably-Errormessage, Link"
+MAX_APP_SPEC_BYTES = 64 * 1024  # a sandbox spec is a few KiB; this stops specs made to eat memory
 
 
 # ---------------------------------------------------------------- formats and responses
@@ -32,6 +36,12 @@ def response_format(request: web.Request) -> str:
 
 def body_format(request: web.Request) -> str:
     return MSGPACK if MSGPACK_TYPE in request.headers.get("Content-Type", "") else JSON
+
+
+def items_format(request: web.Request) -> str:
+    """Format the items will finally be written in (the envelope's, when enveloped)."""
+    envelope = request.query.get("envelope")
+    return envelope if envelope in (JSON, MSGPACK) else response_format(request)
 
 
 def respond(request: web.Request, body, status: int = 200, headers: dict | None = None) -> web.Response:
@@ -60,16 +70,12 @@ def error_response(request: web.Request, error: AblyError) -> web.Response:
 
 
 def cors_headers(request: web.Request) -> dict:
-    origin = request.headers.get("Origin")
-    headers = {"Access-Control-Expose-Headers": EXPOSED_HEADERS}
-    if origin:
-        # Token requests are made with credentials, so the origin must be echoed, never `*`.
-        headers["Access-Control-Allow-Origin"] = origin
-        headers["Access-Control-Allow-Credentials"] = "true"
-        headers["Vary"] = "Origin"
-    else:
-        headers["Access-Control-Allow-Origin"] = "*"
-    return headers
+    """For a request whose Origin the access policy has already let through."""
+    if not request.headers.get("Origin"):
+        return {}
+    # Token requests are made with credentials, so the origin must be echoed, never `*`.
+    return {"Access-Control-Allow-Origin": request.headers["Origin"], "Access-Control-Allow-Credentials": "true",
+            "Access-Control-Expose-Headers": EXPOSED_HEADERS, "Vary": "Origin"}
 
 
 def preflight(request: web.Request) -> web.Response:
@@ -85,23 +91,118 @@ def preflight(request: web.Request) -> web.Response:
     return web.Response(status=204, headers=headers)
 
 
-async def read_body(request: web.Request):
+def refuse_unless_allowed(request: web.Request, policy: AccessPolicy) -> None:
+    """Host and Origin checks for every request, WebSocket upgrades included."""
+    if not policy.host_allowed(request.headers.get("Host")):
+        raise AblyError(40300, 403, "Host not allowed: the emulator answers to loopback names only")
+    origin = request.headers.get("Origin")
+    if origin is not None and not policy.origin_allowed(origin):
+        raise AblyError(40300, 403, f"Origin {origin[:100]} is not allowed: only loopback origins and those "
+                                    "given with --allow-origin may use the emulator")
+
+
+async def read_body(request: web.Request, limit: int | None = None):
     raw = await request.read()
     if not raw:
         raise bad_request("A request body is required")
+    if limit is not None and len(raw) > limit:
+        raise too_large(len(raw), limit)
     return loads(raw, body_format(request))
+
+
+# ---------------------------------------------------------------- parsing
+
+def _decode_base64_text(value: str) -> str | None:
+    try:
+        return base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, ValueError):
+        return None
+
+
+def client_id_header(request: web.Request) -> str | None:
+    header = request.headers.get("X-Ably-ClientId")
+    if not header:
+        return None
+    client_id = _decode_base64_text(header)
+    if client_id is None:
+        raise bad_request("Malformed X-Ably-ClientId header", 40012)
+    return client_id
+
+
+def history_query(params, channel: Channel) -> HistoryQuery:
+    def number(name):
+        raw = params.get(name)
+        if raw in (None, ""):
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise bad_request(f"Invalid value for '{name}': {raw!r}", 40003) from None
+
+    limit = number("limit")
+    limit = 100 if limit is None else limit
+    if not 1 <= limit <= 1000:
+        raise bad_request("Invalid limit: must be between 1 and 1000", 40003)
+    direction = params.get("direction", "backwards") or "backwards"
+    if direction not in ("backwards", "forwards"):
+        raise bad_request("Invalid direction: expected backwards or forwards", 40003)
+    start, end = number("start"), number("end")
+    if start is not None and end is not None and start > end:
+        raise bad_request("Invalid range: start is after end", 40003)
+    until_seq = None
+    if params.get("from_serial"):
+        until_seq = channel.parse_serial(params["from_serial"])
+        if until_seq is None:
+            raise bad_request("Invalid from_serial: unknown channel serial", 40003)
+    cursor = None
+    if params.get("cursor"):
+        match = re.fullmatch(r"(\d+)_(\d+)", params["cursor"])
+        if not match:
+            raise bad_request("Invalid cursor", 40003)
+        cursor = (int(match[1]), int(match[2]))
+    return HistoryQuery(limit, direction == "forwards", start, end, until_seq, cursor)
+
+
+def link_params(query: HistoryQuery, channel: Channel, cursor: tuple | None = None) -> dict:
+    params = {"limit": str(query.limit), "direction": "forwards" if query.forwards else "backwards"}
+    for name, value in (("start", query.start), ("end", query.end)):
+        if value is not None:
+            params[name] = str(value)
+    if query.until_seq is not None:
+        params["from_serial"] = channel.serial(query.until_seq)
+    if cursor is not None:
+        params["cursor"] = f"{cursor[0]}_{cursor[1]}"
+    return params
+
+
+def provisioned_body(provisioned: Provisioned, spec: dict) -> dict:
+    """The sandbox's 201 answer to `POST /apps`."""
+    app = provisioned.app
+    return {
+        "appId": app.app_id,
+        "accountId": app.account_id,
+        "status": 0,
+        "keys": [
+            {"id": k.key_id, "value": k.secret, "keyName": k.name, "keyStr": k.key_str,
+             "capability": capability_string(k.capability), "status": 0}
+            for k in provisioned.keys
+        ],
+        "namespaces": spec.get("namespaces") or [],
+        "channels": spec.get("channels") or [],
+    }
 
 
 # ---------------------------------------------------------------- handlers
 
 class RestApi:
-    def __init__(self, registry: Registry, realtime: Realtime):
-        self.registry = registry
-        self.realtime = realtime
+    def __init__(self, service: Service):
+        self.service = service
+        self.registry = service.registry
         # (method, pattern over raw path segments, handler); groups are channel/app/key names.
         self.routes = [
             ("GET", r"/time", self.time),
             ("GET", r"/is-the-internet-up\.txt", self.internet_up),
+            ("GET", r"/stats", self.stats),
             ("POST", r"/apps", self.create_app),
             ("POST", r"/messages", self.batch_publish),
             ("GET", r"/presence", self.batch_presence),
@@ -117,20 +218,38 @@ class RestApi:
     async def dispatch(self, request: web.Request, path: str) -> web.Response:
         if path.startswith("/comet/"):
             raise not_found("The comet (xhr_polling) transport is not supported: use transports ['web_socket']")
-        path_matched = False
         for method, pattern, handler in self.routes:
             match = re.fullmatch(pattern, path)
-            if match:
-                path_matched = True
-                if request.method == method:
-                    return await handler(request, *(unquote_plus(g) for g in match.groups()))
-        if path_matched:
-            raise AblyError(40500, 405, f"Method {request.method} not allowed on {path}")
+            if match and request.method == method:
+                return await handler(request, *(unquote_plus(g) for g in match.groups()))
+        # Ably answers a known path with the wrong method as it answers an unknown one.
         raise not_found(f"No such endpoint: {request.method} {path}")
 
-    def authenticate(self, request: web.Request):
-        return self.registry.credentials_from_header(
-            request.headers.get("Authorization"), request.headers.get("X-Ably-ClientId"))
+    def authenticate(self, request: web.Request) -> Credentials:
+        """Basic (key) or Bearer (token, base64 optional) Authorization."""
+        header = request.headers.get("Authorization")
+        if not header:
+            raise unauthorized("Authentication required: use basic or token auth", 40101)
+        scheme, _, value = header.strip().partition(" ")
+        value = value.strip()
+        scheme = scheme.lower()
+        if scheme == "basic":
+            key_str = _decode_base64_text(value)
+            if key_str is None:
+                raise unauthorized("Malformed basic auth header", 40101)
+            return self.registry.credentials_for_key(key_str, client_id_header(request))
+        if scheme == "bearer":
+            # The token is base64-encoded, or sent as it is: prefer whichever reading is a token we
+            # know, else judge the decoded one (base64 text itself looks like a token).
+            decoded = _decode_base64_text(value)
+            readings = [r for r in (decoded, value) if r]
+            token = next((r for r in readings if self.registry.recognises(r)), readings[0] if readings else value)
+            creds = self.registry.credentials_for_token(token)
+            client_id = client_id_header(request)
+            if client_id and creds.client_id not in (None, "*", client_id):
+                raise unauthorized("clientId mismatch: X-Ably-ClientId does not match the token", 40102)
+            return creds
+        raise unauthorized("Unsupported authorization scheme", 40101)
 
     async def time(self, request):
         return respond(request, [self.registry.clock()])
@@ -138,41 +257,37 @@ class RestApi:
     async def internet_up(self, request):
         return web.Response(text="yes\n", content_type="text/plain")
 
+    async def stats(self, request):
+        self.authenticate(request)
+        return respond(request, [])  # no usage is counted
+
     async def create_app(self, request):
-        _, body = self.registry.provision(await read_body(request))
-        return respond(request, body, 201)
+        spec = await read_body(request, MAX_APP_SPEC_BYTES)
+        provisioned = self.service.provision(spec)
+        return respond(request, provisioned_body(provisioned, spec), 201)
 
     async def delete_app(self, request, app_id):
-        creds = self.authenticate(request)
-        if not creds.is_key or creds.key.app_id != app_id:
-            raise unauthorized("Deleting an app requires basic auth with one of its keys", 40101)
-        app = self.registry.apps[app_id]
-        self.realtime.close_app(app)
-        self.registry.delete_app(app_id)
+        self.service.delete_app(self.authenticate(request), app_id)
         return web.Response(status=204)
 
     async def request_token(self, request, key_name):
-        key = self.registry.keys.get(key_name)
-        if key is None:
-            raise unauthorized(f"Invalid key name '{key_name}'", 40101)
         basic = None
         if request.headers.get("Authorization", "").lower().startswith("basic "):
-            basic = self.authenticate(request).key
-        token = self.registry.tokens.request_token(key, await read_body(request), basic)
+            basic = self.authenticate(request)
+        token = self.service.request_token(key_name, await read_body(request), basic)
         return respond(request, token.details())
 
     async def publish(self, request, name):
         creds = self.authenticate(request)
         items = canonical_items(await read_body(request), body_format(request))
-        app = self.registry.app_of(creds)
-        serials = self.realtime.router.publish(
-            app, name, items, creds, creds.client_id, max_size=self.realtime.settings.max_message_size)
-        return respond(request, {"channel": name, "serials": serials}, 201)
+        force_nack = request.query.get("_forceNack", "").lower() == "true"
+        published = self.service.publish(creds, name, items, force_nack)
+        return respond(request, {"channel": name, "messageId": published.message_id, "serials": published.serials},
+                       201)
 
     async def batch_publish(self, request):
         """POST /messages: one or many {channels, messages} specs, each channel published on its own."""
         creds = self.authenticate(request)
-        app = self.registry.app_of(creds)
         body = await read_body(request)
         specs = body if isinstance(body, list) else [body]
         if not specs or not all(isinstance(s, dict) for s in specs):
@@ -181,17 +296,15 @@ class RestApi:
         for spec in specs:
             channels = spec.get("channels")
             channels = [channels] if isinstance(channels, str) else channels
-            if not channels or not all(isinstance(c, str) and c for c in channels):
+            if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and c for c in channels):
                 raise bad_request("Each batch spec needs 'channels': a name or a list of names")
             outcome = []
             for name in channels:
-                message_id = random_message_id()
                 try:
-                    items = canonical_items(spec.get("messages"), body_format(request))
-                    serials = self.realtime.router.publish(
-                        app, name, items, creds, creds.client_id, id_prefix=message_id,
-                        max_size=self.realtime.settings.max_message_size)
-                    outcome.append({"channel": name, "messageId": message_id, "serials": serials})
+                    published = self.service.publish(creds, name, canonical_items(spec.get("messages"),
+                                                                                  body_format(request)))
+                    outcome.append({"channel": name, "messageId": published.message_id,
+                                    "serials": published.serials})
                 except AblyError as error:
                     outcome.append({"channel": name, "error": error.to_wire()})
             failures = sum(1 for r in outcome if "error" in r)
@@ -201,19 +314,16 @@ class RestApi:
     async def batch_presence(self, request):
         """GET /presence?channels=a,b: the members of several channels at once."""
         creds = self.authenticate(request)
-        app = self.registry.app_of(creds)
         names = [n for n in request.query.get("channels", "").split(",") if n]
         if not names:
             raise bad_request("The 'channels' parameter is required")
-        fmt = response_format_of(request)
         results = []
         for name in names:
-            ops = self._ops(creds, name)
-            if "subscribe" not in ops and "presence" not in ops:
-                results.append({"channel": name, "error": capability_denied("subscribe", name).to_wire()})
-                continue
-            channel = app.existing_channel(name)
-            results.append({"channel": name, "presence": render_items(channel.present_items() if channel else [], fmt)})
+            try:
+                members = self.service.presence_members(creds, name)
+                results.append({"channel": name, "presence": render_items(members, items_format(request))})
+            except AblyError as error:
+                results.append({"channel": name, "error": error.to_wire()})
         failures = sum(1 for r in results if "error" in r)
         return respond(request, {"successCount": len(results) - failures, "failureCount": failures,
                                  "results": results})
@@ -225,60 +335,25 @@ class RestApi:
         return self._history_page(request, name, "presence", "history")
 
     def _history_page(self, request, name: str, kind: str, link_base: str):
-        creds = self.authenticate(request)
-        check_history_allowed(creds, name)
-        app = self.registry.app_of(creds)
-        channel = app.channel(name)
-        query = HistoryQuery.from_params(request.query, channel)
-        channel.prune(self.registry.clock())
+        channel = self.service.history_channel(self.authenticate(request), name)
+        query = history_query(request.query, channel)
         items, next_cursor = query.run(channel, kind)
-        links = [f'<./{link_base}?{urlencode(query.link_params(channel))}>; rel="first"']
+        links = [f'<./{link_base}?{urlencode(link_params(query, channel))}>; rel="first"']
         if next_cursor is not None:
-            links.append(f'<./{link_base}?{urlencode(query.link_params(channel, next_cursor))}>; rel="next"')
-        return respond(request, render_items(items, response_format_of(request)), 200, {"Link": ", ".join(links)})
+            links.append(f'<./{link_base}?{urlencode(link_params(query, channel, next_cursor))}>; rel="next"')
+        return respond(request, render_items(items, items_format(request)), 200, {"Link": ", ".join(links)})
 
     async def presence(self, request, name):
         creds = self.authenticate(request)
-        ops = self._ops(creds, name)
-        if "subscribe" not in ops and "presence" not in ops:
-            raise capability_denied("subscribe", name)
-        app = self.registry.app_of(creds)
-        channel = app.existing_channel(name)
         try:
             limit = int(request.query.get("limit") or 100)
         except ValueError:
             raise bad_request("Invalid limit", 40003) from None
         if not 1 <= limit <= 1000:
             raise bad_request("Invalid limit: must be between 1 and 1000", 40003)
-        items = channel.present_items(request.query.get("clientId"), request.query.get("connectionId")) \
-            if channel else []
-        return respond(request, render_items(items[:limit], response_format_of(request)))
+        members = self.service.presence_members(creds, name, request.query.get("clientId"),
+                                                request.query.get("connectionId"))
+        return respond(request, render_items(members[:limit], items_format(request)))
 
     async def channel_details(self, request, name):
-        creds = self.authenticate(request)
-        if "channel-metadata" not in self._ops(creds, name):
-            raise capability_denied("channel-metadata", name)
-        app = self.registry.app_of(creds)
-        subs = self.realtime.router.subscribers.get((app.app_id, name), {})
-        channel = app.existing_channel(name)
-        members = channel.members if channel else {}
-        metrics = {
-            "connections": len(subs),
-            "publishers": sum(1 for s in subs.values() if s.modes & Flag.PUBLISH),
-            "subscribers": sum(1 for s in subs.values() if s.modes & Flag.SUBSCRIBE),
-            "presenceConnections": len({m.connection_id for m in members.values()}),
-            "presenceMembers": len(members),
-            "presenceSubscribers": sum(1 for s in subs.values() if s.modes & Flag.PRESENCE_SUBSCRIBE),
-        }
-        return respond(request, {"channelId": name, "status": {"isActive": bool(subs or members),
-                                                                "occupancy": {"metrics": metrics}}})
-
-    @staticmethod
-    def _ops(creds, name):
-        return operations_for(creds.capability, name)
-
-
-def response_format_of(request: web.Request) -> str:
-    """Format the items will finally be written in (the envelope's, when enveloped)."""
-    envelope = request.query.get("envelope")
-    return envelope if envelope in (JSON, MSGPACK) else response_format(request)
+        return respond(request, self.service.channel_details(self.authenticate(request), name))

@@ -5,18 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
+import string
+import sys
 import time
 from dataclasses import dataclass
 
 from aiohttp import WSMsgType, web
 
 from . import DEFAULT_KEY
+from .access import AccessPolicy, exposure_warning
 from .apps import Registry, Retention
+from .connection import Connection, Settings
 from .errors import AblyError
-from .persistence import HistoryStore
+from .messaging import Router
+from .persistence import HistoryJournal, HistoryStore
 from .protocol import JSON, MSGPACK, Action, decode_frame, encode_frame, error_frame
-from .realtime import Connection, Realtime, Settings
-from .rest import RestApi, cors_headers, error_response, preflight
+from .realtime import Realtime
+from .rest import RestApi, cors_headers, error_response, preflight, refuse_unless_allowed
+from .service import Service
 
 log = logging.getLogger("emulator")
 
@@ -27,6 +34,18 @@ MAX_QUEUED_BYTES = 8 * 1024 * 1024
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+class RandomIds:
+    """The id source for a running emulator: unguessable, since ids and keys grant access."""
+
+    _ALNUM = string.ascii_letters + string.digits
+
+    def short_id(self, length: int) -> str:
+        return "".join(secrets.choice(self._ALNUM) for _ in range(length))
+
+    def secret(self, nbytes: int) -> str:
+        return secrets.token_urlsafe(nbytes)
 
 
 class AsyncioScheduler:
@@ -105,26 +124,37 @@ class Options:
     retention: Retention | None = None
     timestamp_window_ms: int = 2 * 60 * 1000
     history_file: str | None = None
+    allowed_origins: tuple[str, ...] = ()
 
 
 class Emulator:
     def __init__(self, options: Options):
-        self.store = HistoryStore(options.history_file) if options.history_file else None
-        self.registry = Registry(now_ms, options.retention or Retention(), options.timestamp_window_ms, self.store)
+        ids = RandomIds()
+        settings = options.settings or Settings()
+        self.access = AccessPolicy(options.host, options.allowed_origins)
+        self.registry = Registry(now_ms, ids, options.retention or Retention(), options.timestamp_window_ms)
         self.default_key = self.registry.add_key_str(options.key)
-        self.realtime = Realtime(self.registry, AsyncioScheduler(), options.settings or Settings())
-        self.rest = RestApi(self.registry, self.realtime)
+        self.journal = HistoryJournal(HistoryStore(options.history_file), self.default_key.app_id) \
+            if options.history_file else None
+        router = Router(now_ms, ids, sink=self.journal.record if self.journal else None)
+        self.service = Service(self.registry, router, settings.max_message_size)
+        self.realtime = Realtime(self.service, AsyncioScheduler(), ids, settings)
+        self.rest = RestApi(self.service)
         self.sockets: set[web.WebSocketResponse] = set()
 
     def make_app(self) -> web.Application:
         app = web.Application(middlewares=[self.middleware], client_max_size=2 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self.handle)
-        app.on_startup.append(self._start_pruning)
+        app.on_startup.append(self._start_background_work)
         app.on_shutdown.append(self._close_sockets)
         return app
 
     @web.middleware
     async def middleware(self, request: web.Request, handler):
+        try:
+            refuse_unless_allowed(request, self.access)
+        except AblyError as error:
+            return error_response(request, error)  # without CORS headers: the page may not read it
         try:
             response = await handler(request)
         except AblyError as error:
@@ -224,23 +254,31 @@ class Emulator:
     def _prune(self) -> None:
         now = self.registry.clock()
         for emulated_app in list(self.registry.apps.values()):
-            emulated_app.prune(now, self.realtime.router.channels_in_use(emulated_app))
-        if self.store:
+            emulated_app.prune(now, self.service.router.channels_in_use(emulated_app))
+        if self.journal:
             # The longest retention; shorter-lived channels are trimmed again when loaded.
             retention = self.registry.retention
-            self.store.prune(now - max(retention.default_ms, retention.persisted_ms))
+            self.journal.prune(now - max(retention.default_ms, retention.persisted_ms))
 
-    async def _start_pruning(self, app) -> None:
+    async def _start_background_work(self, app) -> None:
+        """Before the port opens: reload journalled history, then start pruning and journalling."""
+        writer = None
+        if self.journal:
+            default_app = self.registry.apps[self.default_key.app_id]
+            for saved in await self.journal.load():
+                default_app.restore_channel(saved.name, saved.epoch, saved.seq, saved.events, now_ms())
+            writer = asyncio.create_task(self.journal.run())
+
         async def prune():
             while True:
                 await asyncio.sleep(PRUNE_INTERVAL_S)
                 _guarded(self._prune)  # a failure must not end pruning for good
-        task = asyncio.create_task(prune())
+        pruner = asyncio.create_task(prune())
 
         async def stop(_):
-            task.cancel()
-            if self.store:
-                self.store.close()
+            pruner.cancel()
+            if self.journal:
+                await self.journal.close(writer)
         app.on_cleanup.append(stop)
 
     async def _close_sockets(self, app) -> None:
@@ -250,6 +288,9 @@ class Emulator:
 
 async def serve(options: Options, stop: asyncio.Event, ready=None) -> None:
     emulator = Emulator(options)
+    warning = exposure_warning(options.host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     runner = web.AppRunner(emulator.make_app(), handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, options.host, options.port, shutdown_timeout=2)

@@ -19,6 +19,8 @@ from emulator.auth import (
 from emulator.errors import AblyError
 from emulator.jwt import verify_jwt
 
+from .fakes import SequentialIds
+
 KEY = Key("appid", "keyid", "s3cret", {"*": ["*"]})
 
 
@@ -56,7 +58,7 @@ def signed(clock, **fields):
 
 def test_token_request_issues_token_with_intersected_capability():
     clock = Clock()
-    authority = TokenAuthority(clock)
+    authority = TokenAuthority(clock, SequentialIds())
     narrow = Key("appid", "k2", "x", {"chat": ["subscribe", "publish"], "other": ["history"]})
     req = {"keyName": narrow.name, "timestamp": clock.now, "nonce": "a" * 16, "ttl": 5000, "clientId": "bob",
            "capability": '{"chat":["subscribe","presence"],"*":["history"]}'}
@@ -81,13 +83,13 @@ def test_bad_signature_is_refused(tamper, code):
     req = signed(clock, clientId="alice")
     tamper(req)
     with pytest.raises(AblyError) as e:
-        TokenAuthority(clock).request_token(KEY, req, None)
+        TokenAuthority(clock, SequentialIds()).request_token(KEY, req, None)
     assert e.value.code == code and e.value.status == 401
 
 
 def test_replayed_nonce_and_stale_timestamp_are_refused():
     clock = Clock()
-    authority = TokenAuthority(clock)
+    authority = TokenAuthority(clock, SequentialIds())
     req = signed(clock)
     authority.request_token(KEY, req, None)
     with pytest.raises(AblyError) as e:
@@ -103,13 +105,13 @@ def test_replayed_nonce_and_stale_timestamp_are_refused():
 def test_bad_ttl_is_refused(ttl):
     clock = Clock()
     with pytest.raises(AblyError) as e:
-        TokenAuthority(clock).request_token(KEY, signed(clock, ttl=ttl), None)
+        TokenAuthority(clock, SequentialIds()).request_token(KEY, signed(clock, ttl=ttl), None)
     assert e.value.code == 40003
 
 
 def test_unsigned_request_needs_basic_auth_with_the_key():
     clock = Clock()
-    authority = TokenAuthority(clock)
+    authority = TokenAuthority(clock, SequentialIds())
     with pytest.raises(AblyError):
         authority.request_token(KEY, {"keyName": KEY.name}, None)
     assert authority.request_token(KEY, {"keyName": KEY.name}, KEY).capability == {"*": ["*"]}
@@ -121,7 +123,7 @@ def test_disjoint_capability_is_denied():
     req = {"keyName": narrow.name, "timestamp": clock.now, "nonce": "b" * 16, "capability": '{"other":["*"]}'}
     req["mac"] = sign(narrow.secret, req)
     with pytest.raises(AblyError) as e:
-        TokenAuthority(clock).request_token(narrow, req, None)
+        TokenAuthority(clock, SequentialIds()).request_token(narrow, req, None)
     assert e.value.code == 40160
 
 

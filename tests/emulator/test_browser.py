@@ -12,12 +12,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from ably.sync import AblyRestSync
+from playwright.sync_api import sync_playwright
+
+from .tools import require
 
 CHROMIUM = Path("/usr/bin/chromium")
 BUNDLE = Path(__file__).resolve().parents[2] / "node_modules" / "ably" / "build" / "ably.min.js"
-playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() or not BUNDLE.exists(),
-                                reason="needs /usr/bin/chromium and node_modules/ably")
 
 PAGE = b"""<!doctype html><meta charset="utf-8"><script src="/ably.min.js"></script><p>emulator test page"""
 
@@ -66,7 +66,9 @@ def page_origin(emulator):
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright.sync_playwright() as p:
+    require(CHROMIUM.exists(), str(CHROMIUM))
+    require(BUNDLE.exists(), "the ably-js bundle (npm ci)")
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox",
                                                                          "--disable-gpu"])
         yield browser

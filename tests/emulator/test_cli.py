@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import signal
+import socket
 import subprocess
 import sys
 
@@ -72,3 +73,12 @@ def test_history_file_survives_a_restart(tmp_path):
         after = [(m.id, m.serial) for m in channel.history().items]
     assert after[1:] == before
     assert after[0][0] == "id-3" and after[0][1] > before[0][1]  # serials continue
+
+
+def test_malformed_http_is_refused_without_a_traceback():
+    with running_emulator() as emu:
+        with socket.create_connection((emu.host, emu.port), timeout=5) as sock:
+            sock.sendall(b"GET /time HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: \x08bad\r\n\r\n")
+            assert sock.recv(100).split(b"\r\n")[0].endswith(b" 400 Bad Request")
+        assert httpx.get(f"{emu.url}/time").status_code == 200
+    assert "Malformed HTTP request refused" in emu.output  # and running_emulator saw no Traceback

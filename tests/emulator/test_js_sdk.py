@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from .tools import require
+
 JS_DIR = Path(__file__).parent / "js"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 def test_ably_js_suite(emulator):
+    require(shutil.which("node") is not None, "Node.js")
     assert (REPO_ROOT / "node_modules" / "ably").is_dir(), "run `npm ci` first: ably-js is missing"
     env = dict(os.environ, ABLY_EMULATOR_URL=emulator.url, ABLY_EMULATOR_KEY=emulator.key)
     tests = sorted(str(p.relative_to(REPO_ROOT)) for p in JS_DIR.glob("*.test.mjs"))

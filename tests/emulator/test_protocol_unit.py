@@ -1,5 +1,6 @@
 """Frame codecs, data/encoding translation, channel history and publishing, without any server."""
 
+import asyncio
 import base64
 import json
 
@@ -9,10 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator.apps import Registry
-from emulator.channels import MAX_LOG_BYTES, MESSAGE_FIELDS, Channel, HistoryQuery, check_size, clean_payload
+from emulator.channels import MAX_LOG_BYTES, MESSAGE_FIELDS, Channel, check_size, clean_payload
 from emulator.errors import AblyError
 from emulator.messaging import Router
+from emulator.names import parse_channel
+from emulator.persistence import HistoryJournal
 from emulator.protocol import JSON, MSGPACK, Action, SharedFrame, decode_frame, encode_frame
+from emulator.rest import history_query
+
+from .fakes import SequentialIds
 
 
 def test_binary_from_json_client_reaches_msgpack_client_as_bytes():
@@ -94,22 +100,22 @@ def test_history_pages_backwards_and_forwards_without_gaps():
     ch = filled_channel(7)
     seen, cursor = [], None
     while True:
-        q = HistoryQuery.from_params({"limit": "3", **({"cursor": f"{cursor[0]}_{cursor[1]}"} if cursor else {})}, ch)
+        q = history_query({"limit": "3", **({"cursor": f"{cursor[0]}_{cursor[1]}"} if cursor else {})}, ch)
         items, cursor = q.run(ch, "message")
         seen += names(items)
         if cursor is None:
             break
     assert seen == [f"m{i}" for i in reversed(range(7))]
-    items, _ = HistoryQuery.from_params({"direction": "forwards", "limit": "2"}, ch).run(ch, "message")
+    items, _ = history_query({"direction": "forwards", "limit": "2"}, ch).run(ch, "message")
     assert names(items) == ["m0", "m1"]
 
 
 def test_history_time_range_and_until_attach():
     ch = filled_channel(6)
-    items, _ = HistoryQuery.from_params({"start": "1001", "end": "1003"}, ch).run(ch, "message")
+    items, _ = history_query({"start": "1001", "end": "1003"}, ch).run(ch, "message")
     assert names(items) == ["m3", "m2", "m1"]
     attach_serial = ch.serial(4)
-    items, _ = HistoryQuery.from_params({"from_serial": attach_serial}, ch).run(ch, "message")
+    items, _ = history_query({"from_serial": attach_serial}, ch).run(ch, "message")
     assert names(items) == ["m3", "m2", "m1", "m0"]
 
 
@@ -118,7 +124,7 @@ def test_history_time_range_and_until_attach():
                                     {"cursor": "x"}, {"limit": "ten"}])
 def test_bad_history_params(params):
     with pytest.raises(AblyError) as e:
-        HistoryQuery.from_params(params, filled_channel(1))
+        history_query(params, filled_channel(1))
     assert e.value.status == 400
 
 
@@ -135,14 +141,15 @@ def test_retention_prunes_and_breaks_continuity():
 
 
 def test_duplicate_ids_within_one_batch_are_stored_once():
-    registry = Registry(lambda: 1000)
+    ids = SequentialIds()
+    registry = Registry(lambda: 1000, ids)
     key = registry.add_key_str("app.key:secret")
     creds = registry.credentials_for_key(key.key_str, None)
-    router = Router(registry.clock)
+    router = Router(registry.clock, ids)
     app = registry.apps["app"]
-    serials = router.publish(app, "c", [{"id": "a"}, {"id": "a"}, {"id": "b"}], creds, None)
+    serials = router.publish(app, "c", [{"id": "a"}, {"id": "a"}, {"id": "b"}], creds, None).serials
     assert serials[0] == serials[1] != serials[2]
-    assert router.publish(app, "c", [{"id": "b"}], creds, None) == [serials[2]]
+    assert router.publish(app, "c", [{"id": "b"}], creds, None).serials == [serials[2]]
     assert [i["id"] for e in app.channel("c").log for i in e.items] == ["a", "b"]
 
 
@@ -163,3 +170,64 @@ def test_a_channel_log_is_bounded_in_bytes_as_well_as_in_count():
     assert ch.log_bytes <= MAX_LOG_BYTES < 1000 * len(big)
     assert ch.log_bytes == sum(event.size for event in ch.log)
     assert ch.log[-1].items[0]["id"] == "m999"  # the newest are kept
+
+
+@pytest.mark.parametrize("wire, name, params", [
+    ("chat", "chat", {}), ("ns:chat", "ns:chat", {}), ("[?rewind=2&delta=vcdiff]chat", "chat",
+                                                       {"rewind": "2", "delta": "vcdiff"}),
+    ("chat with spaces/and:colons", "chat with spaces/and:colons", {}),
+])
+def test_channel_names(wire, name, params):
+    ref = parse_channel(wire)
+    assert (ref.wire, ref.name, ref.params, ref.filter) == (wire, name, params, None)
+
+
+@pytest.mark.parametrize("wire", ["", ":hell", "::", "[?rewind=1]", "[?rewind=1]:x", "a\nb", "a\u2028b",
+                                  "[meta]log", "[unterminated", None, 5])
+def test_invalid_channel_names_are_40010(wire):
+    with pytest.raises(AblyError) as e:
+        parse_channel(wire)
+    assert (e.value.code, e.value.status) == (40010, 400)
+
+
+@pytest.mark.parametrize("expression, message, matches", [
+    ("name == 'a'", {"name": "a"}, True),
+    ("name == 'a'", {"name": "b"}, False),
+    ("headers.n > `2`", {"extras": {"headers": {"n": 3}}}, True),
+    ("headers.n > `2`", {"extras": {"headers": {"n": "3"}}}, False),  # a type mismatch matches nothing
+    ("headers.n > `2`", {}, False),
+    ("name == 'a' || headers.x", {"name": "b", "extras": {"headers": {"x": True}}}, True),
+    ("name == 'a' && headers.x", {"name": "a", "extras": {"headers": {"x": False}}}, False),
+])
+def test_derived_channel_filters(expression, message, matches):
+    encoded = base64.urlsafe_b64encode(expression.encode()).decode().rstrip("=")  # either alphabet, any padding
+    ref = parse_channel(f"[filter={encoded}?rewind=1]c")
+    assert ref.params == {"rewind": "1"} and ref.filter.matches(message) is matches
+
+
+async def test_the_history_journal_writes_batches_off_the_event_loop():
+    class Store:
+        def __init__(self):
+            self.batches, self.threads = [], set()
+
+        def write(self, entries):
+            import threading
+            self.batches.append(entries)
+            self.threads.add(threading.current_thread().name)
+
+        def close(self):
+            pass
+
+    store = Store()
+    journal = HistoryJournal(store, "app")
+    writer = asyncio.create_task(journal.run())
+    ch = Channel("c", "ep", retention_ms=10**9)
+    for number in range(100):
+        journal.record("app", ch, ch.append("message", [{"name": f"m{number}"}], 1000 + number, None))
+    await asyncio.sleep(0.3)
+    journal.record("another-app", ch, ch.append("message", [{"name": "not journalled"}], 1500, None))
+    journal.record("app", ch, ch.append("message", [{"name": "last"}], 2000, None))
+    await journal.close(writer)  # what is still queued is written before closing
+    assert [len(batch) for batch in store.batches] == [100, 1]
+    assert "MainThread" not in store.threads
+    assert [entry.seq for batch in store.batches for entry in batch] == [*range(1, 101), 102]

@@ -156,3 +156,15 @@ async def test_resume_after_the_socket_drops(emulator, channel_name):
         assert changes[-1] == ("attached", True)
     finally:
         await client.close()
+
+
+async def test_presence_on_an_invalid_channel_name_is_a_channel_error(emulator):
+    client = await connected(realtime(emulator, client_id="namer"))
+    try:
+        with pytest.raises(AblyException) as e:
+            await asyncio.wait_for(client.channels.get(":hell").presence.enter("here"), 5)
+        assert e.value.code == 40010
+        await asyncio.sleep(0.2)
+        assert client.connection.state.value == "connected"
+    finally:
+        await client.close()

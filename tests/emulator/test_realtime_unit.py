@@ -1,74 +1,24 @@
 """The realtime connection state machine driven directly: frames in, frames out, fake time."""
 
-import heapq
 import itertools
+import json
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.apps import Registry
 from emulator.auth import sign
+from emulator.connection import Settings
 from emulator.protocol import Action, Flag, PresenceAction
-from emulator.realtime import Realtime, Settings
+
+from .fakes import FakeTransport, make_realtime
 
 KEY = "app.key:secret"
-MODES = int(Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE)
-
-
-class FakeTime:
-    """Clock and scheduler in one: `advance` runs timers that fall due."""
-
-    def __init__(self):
-        self.now_ms = 1_700_000_000_000
-        self._timers = []
-        self._ids = itertools.count()
-
-    def __call__(self):
-        return self.now_ms
-
-    def call_later(self, delay_s, fn):
-        entry = [self.now_ms + delay_s * 1000, next(self._ids), fn]
-        heapq.heappush(self._timers, entry)
-
-        class Handle:
-            def cancel(self_inner):
-                entry[2] = None
-        return Handle()
-
-    def advance(self, seconds):
-        target = self.now_ms + seconds * 1000
-        while self._timers and self._timers[0][0] <= target:
-            due, _, fn = heapq.heappop(self._timers)
-            self.now_ms = max(self.now_ms, int(due))
-            if fn:
-                fn()
-        self.now_ms = int(target)
-
-
-class FakeTransport:
-    def __init__(self):
-        self.frames = []
-        self.closed = False
-
-    def send(self, pm):
-        self.frames.append(pm)
-
-    def close(self):
-        self.closed = True
-
-    def take(self):
-        frames, self.frames = self.frames, []
-        return frames
 
 
 @pytest.fixture
 def world():
-    clock = FakeTime()
-    registry = Registry(clock)
-    registry.add_key_str(KEY)
-    realtime = Realtime(registry, clock, Settings(presence_leave_delay_ms=15_000, connection_state_ttl_ms=120_000))
-    return clock, registry, realtime
+    return make_realtime(KEY, Settings(presence_leave_delay_ms=15_000, connection_state_ttl_ms=120_000))
 
 
 def connect(realtime, **query):
@@ -98,7 +48,8 @@ def test_connected_carries_complete_details(world):
 @pytest.mark.parametrize("query, code", [
     ({"key": "app.key:wrong"}, 40101),
     ({"key": "nope.key:secret"}, 40101),
-    ({"key": None, "access_token": "unknown"}, 40143),
+    ({"key": None, "access_token": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, 40143),  # a token, but not one of ours
+    ({"key": None, "access_token": "not a token!"}, 40101),  # not a token at all: renewing cannot help
     ({"key": None}, 40101),
 ])
 def test_bad_credentials_get_error_and_close(world, query, code):
@@ -322,6 +273,26 @@ def test_server_asks_for_reauth_then_disconnects_with_40142_at_expiry(world):
     assert pm["action"] == Action.DISCONNECTED and pm["error"]["code"] == 40142 and t.closed
 
 
+def test_a_token_with_under_30_s_left_is_let_run_out(world):
+    clock, registry, realtime = world
+    conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=20_000))
+    t.take()
+    clock.advance(19.9)
+    assert t.take() == []  # no AUTH: there was never 30 s to ask in
+    clock.advance(0.1)
+    [pm] = t.frames
+    assert pm["action"] == Action.DISCONNECTED and pm["error"]["code"] == 40142 and t.closed
+
+
+@pytest.mark.parametrize("key, code", [("not a key", 80018), ("abc!def", 80008)])
+def test_a_malformed_resume_key_is_80018_and_an_unknown_one_80008(world, key, code):
+    _, _, realtime = world
+    conn, t = connect(realtime, resume=key)
+    [connected] = t.take()
+    assert connected["action"] == Action.CONNECTED and connected["error"]["code"] == code
+    assert connected["connectionId"] == conn.id and not t.closed
+
+
 def test_auth_action_renews_token_in_place(world):
     clock, registry, realtime = world
     conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=3000, clientId="a"))
@@ -335,6 +306,26 @@ def test_auth_action_renews_token_in_place(world):
     realtime.receive(conn, t, {"action": Action.AUTH,
                                "auth": {"accessToken": token_for(registry, clock, clientId="b")}})
     assert t.frames[-1]["error"]["code"] == 40102 and t.closed
+
+
+def test_a_new_token_re_evaluates_each_attachment(world):
+    clock, registry, realtime = world
+    def cap(**channels):
+        return json.dumps(channels)
+    conn, t = connect(realtime, key=None, access_token=token_for(
+        registry, clock, clientId="u", capability=cap(kept=["subscribe"], dropped=["subscribe"])))
+    t.take()
+    attach(realtime, conn, t, "kept")
+    attach(realtime, conn, t, "dropped")
+    realtime.receive(conn, t, {"action": Action.AUTH, "auth": {"accessToken": token_for(
+        registry, clock, clientId="u", capability=cap(kept=["subscribe", "publish"]))}})
+    connected, error, upgraded = sorted(t.take(), key=lambda pm: pm["action"])
+    assert (error["action"], error["channel"], error["error"]["code"]) == (Action.ERROR, "dropped", 40160)
+    assert upgraded["action"] == Action.ATTACHED and upgraded["channel"] == "kept"
+    assert upgraded["flags"] == int(Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE | Flag.PUBLISH | Flag.RESUMED)
+    assert connected["action"] == Action.CONNECTED
+    realtime.receive(conn, t, {"action": Action.MESSAGE, "channel": "kept", "msgSerial": 0, "messages": [{}]})
+    assert t.take()[-1]["action"] == Action.ACK
 
 
 def test_rewind_delivers_backlog_after_attached(world):
@@ -369,10 +360,7 @@ frame_fields = st.fixed_dictionaries(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(frame_fields, max_size=6))
 def test_arbitrary_frames_never_crash_the_machine(frames):
-    clock = FakeTime()
-    registry = Registry(clock)
-    registry.add_key_str(KEY)
-    realtime = Realtime(registry, clock)
+    _, _, realtime = make_realtime(KEY)
     bystander, tb = connect(realtime)
     conn, t = connect(realtime, clientId="fuzz")
     for pm in frames:

@@ -111,14 +111,18 @@ def test_expired_token_is_renewed_by_the_sdk(emulator, channel_name):
     assert [m.name for m in channel.history().items] == ["b", "a"]
 
 
-def test_expired_and_unknown_tokens_are_40142_and_40143(emulator):
+def test_expired_unknown_and_unparseable_tokens(emulator):
     raw = sync_client(emulator).auth.request_token({"ttl": 1}).token
     time.sleep(0.05)
-    for token, code in ((raw, 40142), ("never-issued", 40143)):
+    for token, code in ((raw, 40142), ("A" * 32, 40143), ("not a token!", 40101)):
         r = httpx.get(f"{emulator.url}/channels/x/messages",
                       headers={"Authorization": "Bearer " + base64.b64encode(token.encode()).decode()})
-        assert r.status_code == 401 and r.json()["error"]["code"] == code
+        assert r.status_code == 401 and r.json()["error"]["code"] == code, token
         assert r.headers["x-ably-errorcode"] == str(code)
+    # Through the SDK: a token that is not one is refused outright, not renewed (it has no way to).
+    with pytest.raises(AblyException) as e:
+        sync_client(emulator, key=None, token="not a token!").channels.get("x").history()
+    assert e.value.code == 40101
 
 
 def test_errors_have_ably_shape_and_bare_content_type(emulator):
@@ -139,7 +143,11 @@ def test_errors_have_ably_shape_and_bare_content_type(emulator):
     (b"{oops", 40000),
     (json.dumps({"data": "x" * 70_000}).encode(), 40009),
     (json.dumps({"data": 5}).encode(), 40013),
+    (json.dumps({"data": "x", "encoding": True}).encode(), 40013),
     (json.dumps("just a string").encode(), 40000),
+    (json.dumps({"data": "x", "connectionKey": {"not": "a string"}}).encode(), 40006),
+    (json.dumps([{"connectionKey": "a!b"}, {"connectionKey": "c!d"}]).encode(), 40006),
+    (json.dumps({"data": "x", "extras": {"headers": {"x": 1}}, "connectionKey": "x"}).encode(), 40006),
 ])
 def test_bad_publish_bodies_are_rejected(emulator, body, code):
     r = httpx.post(f"{emulator.url}/channels/x/messages", content=body,
@@ -207,6 +215,10 @@ def test_provisioned_apps_are_isolated_and_deletable(emulator):
     assert sync_client(emulator).channels.get("shared-name").history().items == []
     members = own.channels.get("persisted:fixtures").presence.get().items
     assert ("client_json", {"test": 1}) in [(m.client_id, m.data) for m in members]
+    assert {m.action for m in members} == {1}  # present
+    history = own.channels.get("persisted:fixtures").presence.history().items
+    assert sorted((m.client_id, m.action) for m in history) == [
+        ("client_encoded", 2), ("client_json", 2), ("client_string", 2)]  # entered
     url = f"{emulator.url}/channels/persisted%3Afixtures/presence"
     filtered = httpx.get(f"{url}?clientId=client_string", headers=basic(full["keyStr"])).json()
     assert [(m["clientId"], m["data"]) for m in filtered] == [("client_string", "a string")]
@@ -270,7 +282,7 @@ json_values = st.recursive(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    path=st.sampled_from(["/channels/fuzz/messages", "/keys/local.dev/requestToken", "/apps",
+    path=st.sampled_from(["/channels/fuzz/messages", "/keys/local.dev/requestToken", "/apps", "/messages",
                           "/channels/fuzz/presence", "/channels/f%2Fz/messages?limit=x", "/time"]),
     method=st.sampled_from(["GET", "POST"]),
     body=json_values,

@@ -10,7 +10,7 @@ from ably.sync import AblyRestSync
 from .wire import WireClient
 
 CONNECTED, HEARTBEAT, ACK, NACK, ERROR, ATTACH, ATTACHED = 4, 0, 1, 2, 9, 10, 11
-MESSAGE, PRESENCE, CLOSE, CLOSED, DISCONNECTED, AUTH = 15, 14, 7, 8, 6, 17
+MESSAGE, PRESENCE, CLOSE, CLOSED, DISCONNECTED = 15, 14, 7, 8, 6
 
 
 async def connected(emulator, **params):
@@ -126,7 +126,7 @@ async def test_token_expiry_disconnects_with_40142(emulator):
     token = rest.auth.request_token({"ttl": 800}).token
     client, pm = await connected(emulator, key=None, access_token=token)
     async with client:
-        assert (await client.expect(AUTH, timeout=3)) == {"action": AUTH}  # a renewal request first
+        # Under 30 s of life left: Ably lets the token run out rather than asking for a new one.
         disconnected = await client.expect(DISCONNECTED, timeout=3)
         assert disconnected["error"]["code"] == 40142 and disconnected["error"]["statusCode"] == 401
         assert await client.recv() is None

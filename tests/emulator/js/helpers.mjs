@@ -46,6 +46,15 @@ export function closeAll() {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// `promise`, or a failure after `ms`: an event that never comes must fail a test, not hang it.
+export function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export async function waitFor(predicate, { timeout = 5000, what = 'condition' } = {}) {
   const deadline = Date.now() + timeout;
   while (!(await predicate())) {

@@ -1,0 +1,106 @@
+"""A realtime connection's state: what it is attached to, its timers and its lifecycle state."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from enum import Enum, auto
+
+from .apps import App
+from .auth import Credentials
+from .names import ChannelRef
+from .ports import TimerHandle, Transport
+from .protocol import MAX_FRAME_SIZE, MAX_MESSAGE_SIZE, Flag
+
+# `<connectionId>!<secret>`: anything else offered for resume, recover or a REST publish is malformed.
+CONNECTION_KEY = re.compile(r"([A-Za-z0-9]+)![A-Za-z0-9_-]+")
+MAX_REMEMBERED_REPLIES = 1000
+
+
+@dataclass
+class Settings:
+    presence_leave_delay_ms: int = 15_000
+    connection_state_ttl_ms: int = 120_000
+    max_idle_interval_ms: int = 15_000
+    max_message_size: int = MAX_MESSAGE_SIZE
+    max_frame_size: int = MAX_FRAME_SIZE
+
+
+class ConnectionState(Enum):
+    CONNECTED = auto()  # a transport is open
+    DISCONNECTED = auto()  # the transport went away; the state is kept for a resume
+    CLOSED = auto()  # closed, failed or expired: gone for good
+
+
+class AttachmentState(Enum):
+    ATTACHED = auto()
+    # The connection was resumed on a new transport: nothing is delivered on this channel until
+    # the client re-attaches, since ably-js drops messages for a channel it has not re-attached.
+    AWAITING_REATTACH = auto()
+
+
+class Timer(Enum):
+    REAUTH = auto()  # ask the client for a new token ahead of expiry
+    TOKEN_EXPIRY = auto()  # the token ran out: DISCONNECTED 40142
+    PRESENCE_LEAVE = auto()  # an abruptly dropped connection's members leave
+    STATE_TTL = auto()  # a dropped connection can no longer be resumed
+
+
+@dataclass
+class Attachment:
+    ref: ChannelRef  # the name as the client sent it, qualifier and filter included
+    modes: Flag
+    requested_modes: Flag | None  # from the ATTACH; None means "whatever the capability allows"
+    params: dict  # the recognised params, echoed in ATTACHED
+    state: AttachmentState = AttachmentState.ATTACHED
+
+
+@dataclass
+class Connection:
+    id: str
+    key: str
+    app: App
+    creds: Credentials
+    client_id: str | None
+    echo: bool
+    leave_delay_ms: int
+    max_idle_ms: int
+    transport: Transport | None
+    state: ConnectionState = ConnectionState.CONNECTED
+    continued: bool = False  # this transport continued an earlier one (resume or recover)
+    attachments: dict = field(default_factory=dict)  # ChannelRef.key (name, view) -> Attachment
+    presence_channels: set = field(default_factory=set)
+    replies: OrderedDict = field(default_factory=OrderedDict)  # msgSerial -> ACK/NACK sent
+    # Keys issued before the current one: a transport can die before its CONNECTED (with the new
+    # key) arrives, and the client then resumes with the key it last saw.
+    earlier_keys: deque = field(default_factory=lambda: deque(maxlen=4))
+    timers: dict = field(default_factory=dict)  # Timer -> TimerHandle
+
+    def send(self, pm: dict) -> None:
+        if self.transport is not None:
+            self.transport.send(pm)
+
+    def knows_key(self, key: str) -> bool:
+        return key == self.key or key in self.earlier_keys
+
+    def start_timer(self, timer: Timer, handle: TimerHandle) -> None:
+        self.cancel_timer(timer)
+        self.timers[timer] = handle
+
+    def timer_fired(self, timer: Timer) -> None:
+        self.timers.pop(timer, None)
+
+    def cancel_timer(self, timer: Timer) -> None:
+        handle = self.timers.pop(timer, None)
+        if handle is not None:
+            handle.cancel()
+
+    def cancel_timers(self) -> None:
+        for timer in list(self.timers):
+            self.cancel_timer(timer)
+
+    def remember_reply(self, serial: int, reply: dict) -> None:
+        self.replies[serial] = reply
+        while len(self.replies) > MAX_REMEMBERED_REPLIES:
+            self.replies.popitem(last=False)

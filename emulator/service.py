@@ -1,0 +1,121 @@
+"""The emulated Ably service as one object: apps and tokens, channels and their subscribers, and
+the live realtime connections. REST and realtime both work through it, so neither reaches into
+the other."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .apps import App, Provisioned, Registry
+from .auth import Credentials, Token, operations_for
+from .channels import Channel
+from .connection import CONNECTION_KEY, Connection, ConnectionState
+from .errors import AblyError, bad_request, capability_denied, unauthorized
+from .messaging import Published, Router, check_history_allowed
+from .names import check_name
+from .protocol import MAX_MESSAGE_SIZE, Flag
+
+
+def invalid_connection_key(reason: str) -> AblyError:
+    return bad_request(f"Malformed message; invalid connectionKey: {reason}", 40006)
+
+
+class Service:
+    def __init__(self, registry: Registry, router: Router, max_message_size: int = MAX_MESSAGE_SIZE):
+        self.registry = registry
+        self.router = router
+        self.max_message_size = max_message_size
+        self.connections: dict[str, Connection] = {}  # realtime connections by id, kept by Realtime
+        self._app_deleted: list[Callable[[App], None]] = []
+
+    # -------------------------------------------------- apps and tokens
+
+    def provision(self, spec) -> Provisioned:
+        provisioned = self.registry.provision(spec)
+        app = provisioned.app
+        for name, items in provisioned.fixtures.items():
+            # Logged like any presence event, so the fixtures are in presence history too.
+            self.router.apply_presence(app, app.channel(name), items, None)
+        return provisioned
+
+    def on_app_deleted(self, callback: Callable[[App], None]) -> None:
+        self._app_deleted.append(callback)
+
+    def delete_app(self, creds: Credentials, app_id: str) -> None:
+        if not creds.is_key or creds.key.app_id != app_id:
+            raise unauthorized("Deleting an app requires basic auth with one of its keys", 40101)
+        app = self.registry.apps[app_id]
+        for callback in self._app_deleted:
+            callback(app)
+        self.registry.delete_app(app_id)
+
+    def request_token(self, key_name: str, request, basic_auth: Credentials | None) -> Token:
+        key = self.registry.keys.get(key_name)
+        if key is None:
+            raise unauthorized(f"Invalid key name '{key_name}'", 40101)
+        return self.registry.tokens.request_token(key, request, basic_auth.key if basic_auth else None)
+
+    # -------------------------------------------------- channels
+
+    def publish(self, creds: Credentials, channel_name: str, items: list[dict], force_nack: bool = False) -> Published:
+        """A REST publish; messages carrying a `connectionKey` are published on behalf of that
+        realtime connection."""
+        check_name(channel_name)
+        app = self.registry.app_of(creds)
+        connection = self._publishing_connection(app, creds, items)
+        if force_nack:  # ably-js's test hook: refuse, publishing nothing
+            raise AblyError(40099, 400, "Publish refused as requested by _forceNack")
+        return self.router.publish(app, channel_name, items, creds, creds.client_id,
+                                   connection_id=connection.id if connection else None,
+                                   max_size=self.max_message_size)
+
+    def _publishing_connection(self, app: App, creds: Credentials, items: list[dict]) -> Connection | None:
+        keys = [item["connectionKey"] for item in items if item.get("connectionKey") is not None]
+        if not keys:
+            return None  # (the field is not stored: clean_payload drops it)
+        key = keys[0]
+        if any(other != key for other in keys):
+            raise invalid_connection_key("the messages of one publish name different connections")
+        match = CONNECTION_KEY.fullmatch(key) if isinstance(key, str) else None
+        if match is None:
+            raise invalid_connection_key("not a connection key")
+        connection = self.connections.get(match[1])
+        if connection is None or not connection.knows_key(key) or connection.app is not app \
+                or connection.state is ConnectionState.CLOSED:
+            raise invalid_connection_key("no such connection in this app")
+        if creds.client_id not in (None, "*") and connection.client_id not in (None, "*", creds.client_id):
+            raise invalid_connection_key("the connection has a different clientId")
+        return connection
+
+    def history_channel(self, creds: Credentials, channel_name: str) -> Channel:
+        """A channel whose history these credentials may read, with expired events pruned."""
+        check_history_allowed(creds, check_name(channel_name))
+        channel = self.registry.app_of(creds).channel(channel_name)
+        channel.prune(self.registry.clock())
+        return channel
+
+    def presence_members(self, creds: Credentials, channel_name: str, client_id: str | None = None,
+                         connection_id: str | None = None) -> list[dict]:
+        ops = operations_for(creds.capability, check_name(channel_name))
+        if "subscribe" not in ops and "presence" not in ops:
+            raise capability_denied("subscribe", channel_name)
+        channel = self.registry.app_of(creds).existing_channel(channel_name)
+        return channel.present_items(client_id, connection_id) if channel else []
+
+    def channel_details(self, creds: Credentials, channel_name: str) -> dict:
+        if "channel-metadata" not in operations_for(creds.capability, check_name(channel_name)):
+            raise capability_denied("channel-metadata", channel_name)
+        app = self.registry.app_of(creds)
+        subs = self.router.subscribers_of(app, channel_name)
+        channel = app.existing_channel(channel_name)
+        members = channel.members if channel else {}
+        metrics = {
+            "connections": len({s.connection_id for s in subs}),
+            "publishers": sum(1 for s in subs if s.modes & Flag.PUBLISH),
+            "subscribers": sum(1 for s in subs if s.modes & Flag.SUBSCRIBE),
+            "presenceConnections": len({m.connection_id for m in members.values()}),
+            "presenceMembers": len(members),
+            "presenceSubscribers": sum(1 for s in subs if s.modes & Flag.PRESENCE_SUBSCRIBE),
+        }
+        return {"channelId": channel_name,
+                "status": {"isActive": bool(subs or members), "occupancy": {"metrics": metrics}}}
