@@ -26,7 +26,8 @@ def emulator():
 @pytest.fixture
 def send_message_to():
     """A factory: POST /api/sendMessage in-process, publishing to the Ably service at `endpoint` with
-    `key`, as the `username` in the body (a session made for it), rate limits far out of the way."""
+    `key`, as the `username` in the body, in its `room` (a session made for them), rate limits far out
+    of the way."""
 
     def send_message_to(endpoint: str, key: str, **sdk_options):
         settings = Settings.from_environment({"ABLY_API_KEY": key, "ABLY_ENDPOINT": endpoint})
@@ -36,7 +37,7 @@ def send_message_to():
 
         def send(body: dict):
             body = dict(body)
-            session = sessions.issue(body.pop("username", "Ana"), "general", CLAIM)
+            session = sessions.issue(body.pop("username", "Ana"), body.pop("room", "general"), CLAIM)
             return client.post("/api/sendMessage", json=body, headers={"Authorization": f"Bearer {session}"})
 
         return send

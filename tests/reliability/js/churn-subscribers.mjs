@@ -1,8 +1,10 @@
-// N ably-js subscribers on `chat`, each behind a TCP proxy that cuts connections at random.
-// Driven by tests/reliability/test_churn.py over stdio: prints {"ready":true,"proxyPort":…} once
-// every subscriber is attached (other clients may connect through the proxy too, and get cut
-// alike), then reads one line, the JSON list of message ids that /api/sendMessage accepted,
-// waits until every subscriber has them (or gives up), and prints a JSON summary.
+// N ably-js subscribers spread over the rooms' channels (CHURN_CHANNELS, comma-separated), each
+// behind a TCP proxy that cuts connections at random. Driven by tests/reliability/test_churn.py
+// over stdio: prints {"ready":true,"proxyPort":…} once every subscriber is attached (other clients
+// may connect through the proxy too, and get cut alike), starts cutting when it reads the line
+// "cut" (so that every subscriber starts attached), then reads one line, a JSON object of the
+// message ids /api/sendMessage accepted per channel, waits until every subscriber has its room's
+// (or gives up), and prints a JSON summary, with any message from another room as `foreign`.
 import net from 'node:net';
 import readline from 'node:readline';
 import { once } from 'node:events';
@@ -12,6 +14,7 @@ const realtime = new URL(process.env.ABLY_EMULATOR_URL);
 const subscriberCount = Number(process.env.CHURN_SUBSCRIBERS ?? 20);
 const cutEveryMs = Number(process.env.CHURN_CUT_EVERY_MS ?? 100);
 const settleTimeoutMs = Number(process.env.CHURN_SETTLE_TIMEOUT_MS ?? 30000);
+const channelNames = (process.env.CHURN_CHANNELS ?? 'chat').split(',');
 
 // One proxy for all subscribers: every accepted socket pair is one client's transport.
 const pairs = new Set();
@@ -39,8 +42,9 @@ function subscribe(index) {
     disableConnectivityCheck: true,
     logLevel: 0,
   });
-  const state = { client, live: [], recovered: [], seen: new Map(), discontinuities: 0 };
-  const channel = client.channels.get('chat');
+  const channelName = channelNames[index % channelNames.length];
+  const state = { client, channelName, live: [], recovered: [], seen: new Map(), discontinuities: 0 };
+  const channel = client.channels.get(channelName);
   const record = (id, list) => {
     state.seen.set(id, (state.seen.get(id) ?? 0) + 1);
     list.push(id);
@@ -64,6 +68,10 @@ function subscribe(index) {
 const subscribers = Array.from({ length: subscriberCount }, (_, index) => subscribe(index));
 await Promise.all(subscribers.map((s) => s.ready));
 
+console.log(JSON.stringify({ ready: true, proxyPort: proxy.address().port }));
+const lines = readline.createInterface({ input: process.stdin });
+await once(lines, 'line');
+
 let cuts = 0;
 const cutter = setInterval(() => {
   const all = [...pairs];
@@ -73,22 +81,22 @@ const cutter = setInterval(() => {
   cuts += 1;
 }, cutEveryMs);
 
-console.log(JSON.stringify({ ready: true, proxyPort: proxy.address().port }));
-const lines = readline.createInterface({ input: process.stdin });
 const [accepted] = await once(lines, 'line');
-const acceptedIds = JSON.parse(accepted);
+const acceptedIds = JSON.parse(accepted); // channel name -> ids
 clearInterval(cutter);
 
-const hasAll = (s) => acceptedIds.every((id) => s.seen.has(id));
+const hasAll = (s) => acceptedIds[s.channelName].every((id) => s.seen.has(id));
 const deadline = Date.now() + settleTimeoutMs;
 while (!subscribers.every(hasAll) && Date.now() < deadline) {
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 const summary = subscribers.map((s) => ({
+  channel: s.channelName,
   live: s.live,
   recovered: s.recovered,
-  missing: acceptedIds.filter((id) => !s.seen.has(id)),
+  missing: acceptedIds[s.channelName].filter((id) => !s.seen.has(id)),
+  foreign: [...s.seen.keys()].filter((id) => !acceptedIds[s.channelName].includes(id)),
   duplicated: [...s.seen].filter(([, count]) => count > 1).map(([id]) => id),
   discontinuities: s.discontinuities,
 }));
