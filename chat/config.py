@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
+# Every variable the functions read (besides VERCEL_ENV, which Vercel sets).
+VARIABLES = ("ABLY_API_KEY", "ABLY_ENDPOINT", "ABLY_TOKEN_TTL", "SESSION_SECRET", "REDIS_URL")
 _KEY_PATTERN = re.compile(r"^(?P<name>[^\s.:]+\.[^\s.:]+):(?P<secret>\S+)$")
 
 

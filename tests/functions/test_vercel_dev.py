@@ -1,5 +1,7 @@
 """The functions served by the real `vercel dev`, as `make dev` runs them, against the emulator."""
 
+import json
+import re
 import uuid
 
 import httpx
@@ -86,3 +88,14 @@ def test_the_key_secret_appears_in_no_response(live_app, http):
         assert response.status_code < 500, (method, path, response.text)
         seen = response.text + "".join(f"{k}: {v}" for k, v in response.headers.items())
         assert secret not in seen, (method, path)
+
+
+def test_production_allows_only_ably_and_make_dev_adds_just_its_emulator(live_app, http):
+    config = json.loads((ROOT / "vercel.json").read_text())
+    production = next(header["value"] for rule in config["headers"] for header in rule["headers"]
+                      if header["key"] == "Content-Security-Policy")
+    assert not re.search(r"localhost|127\.0\.0\.1|\[::1\]|http://|ws://", production)
+    local = http.get(live_app.url + "/").headers["Content-Security-Policy"]
+    websocket = live_app.emulator_url.replace("http://", "ws://")
+    assert f"connect-src {live_app.emulator_url} {websocket} 'self' https://*.ably.io" in local.replace("  ", " ")
+    assert local.count("127.0.0.1") == 2  # the emulator's one port, nothing else local
