@@ -13,10 +13,12 @@ def closed_port():
 
 @pytest.fixture(scope="session")
 def live_app():
-    """The whole app as `make dev` serves it; started once, as it takes a while."""
+    """The whole app as `make dev` serves it, with REDIS_URL set to a real redis-server so that every
+    `vercel dev` worker counts rate limits and name reservations in one place; started once."""
     from tests.support.app import running_app
+    from tests.support.redis import running_redis
 
-    with running_app() as app:
+    with running_redis() as redis, running_app(redis_url=redis.url) as app:
         yield app
     secret = app.key.split(":")[1]
     leaks = [line for line in app.log if secret in line]

@@ -31,13 +31,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(key: str | None = None, endpoint: str | None = None):
+def running_app(key: str | None = None, endpoint: str | None = None, redis_url: str | None = None):
     """Yield the running app, with its own emulator or, given `endpoint` and `key`, an emulator the
-    caller runs (to restart it, say). A fresh random key by default, so a test can look for leaks of it."""
+    caller runs (to restart it, say), and counting its limits in `redis_url` if given. A fresh random
+    key by default, so a test can look for leaks of it."""
     key = key or f"local.dev:{secrets.token_urlsafe(24)}"
     # An endpoint in the environment is "a configured Ably" to dev.py, which then starts no emulator.
     env = {**os.environ, "ABLY_API_KEY": key if endpoint else "", "ABLY_ENDPOINT": endpoint or "",
-           "PYTHONUNBUFFERED": "1"}
+           "REDIS_URL": redis_url or "", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "scripts.dev", "--port", str(free_port()), "--emulator-port", "0", "--emulator-key", key],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
