@@ -1,45 +1,19 @@
 """Deploy readiness: the real `vercel build` on a throw-away copy of the repo, offline and unlinked."""
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.functions import ROOT
+from tests.deploy.vercel_build import function_dirs, vercel_build
 
-# dist/ too: the build must make the site itself, as it does on Vercel.
-NOT_COPIED = {".git", ".vercel", ".venv", "node_modules", "dist", "test-artifacts", ".pytest_cache", ".hypothesis"}
 FUNCTIONS = {"api/sendMessage", "api/ably/auth"}
 
 
 @pytest.fixture(scope="module")
 def build_output(tmp_path_factory) -> Path:
-    project = tmp_path_factory.mktemp("deploy") / "project"
-    shutil.copytree(ROOT, project, ignore=lambda folder, names: [n for n in names if n in NOT_COPIED])
-    (project / "node_modules").symlink_to(ROOT / "node_modules")
-    # A developer's secrets and test files lie around in a real checkout; none may ship.
-    (project / ".env").write_text("ABLY_API_KEY=leak.check:do-not-ship\n")
-    (project / ".vercel").mkdir()
-    # Settings present means `vercel build` does not try to link to a cloud project.
-    (project / ".vercel" / "project.json").write_text(json.dumps({"settings": {"framework": None}}))
-    tools = [str(Path(sys.executable).parent), str(ROOT / "node_modules" / ".bin")]
-    env = {**os.environ, "PATH": os.pathsep.join([*tools, os.environ["PATH"]]), "VERCEL_TELEMETRY_DISABLED": "1",
-           "VERCEL_PYTHON_COMPILEALL": "1"}  # as the README asks of the project's build environment
-    result = subprocess.run(["vercel", "build", "--yes"], cwd=project, env=env,
-                            capture_output=True, text=True, timeout=600)
-    output = project / ".vercel" / "output"
-    assert result.returncode == 0 and (output / "config.json").exists(), result.stdout + result.stderr
-    return output
-
-
-def function_dirs(output: Path) -> dict[str, Path]:
-    functions = output / "functions"
-    return {str(path.relative_to(functions)).removesuffix(".func"): path for path in functions.rglob("*.func")}
+    return vercel_build(tmp_path_factory.mktemp("deploy") / "project")
 
 
 def test_exactly_the_two_functions_are_built(build_output):
