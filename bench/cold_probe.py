@@ -3,10 +3,11 @@
     python bench/cold_probe.py FUNCTION ROUTE [PRELOAD [CANDIDATES]]
 
 Imports the PRELOAD modules first (comma-separated: what Vercel's Python runtime has imported
-before it loads a function), applies the CANDIDATES (comma-separated names of changes to try), loads FUNCTION (a path like api/sendMessage.py)
-by path as the runtime does, POSTs one JSON chat message to ROUTE through WSGI, and prints
-wall-clock times (ns) as one JSON line. Apart from what it is asked to load, it imports only the
-standard library's basics, so its own cost is the same whatever it loads.
+before it loads a function), applies the CANDIDATES (comma-separated names of changes to try),
+loads FUNCTION (a path like api/sendMessage.py) by path as the runtime does, POSTs one JSON chat
+message to ROUTE through WSGI, and prints wall-clock times (ns) as one JSON line. Apart from what
+it is asked to load, it imports only the standard library's basics, so its own cost is the same
+whatever it loads.
 """
 
 import time

@@ -16,11 +16,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sourceDir = path.join(root, 'public');
 // A script or a stylesheet by a root-relative URL: what the bundler takes over.
-const ASSET_TAG = /<script\b[^>]*\bsrc="(\/[^"]+)"[^>]*><\/script>|<link\b[^>]*\brel="stylesheet"[^>]*\bhref="(\/[^"]+)"[^>]*>/g;
+const ASSET_TAG = new RegExp([
+  String.raw`<script\b[^>]*\bsrc="(\/[^"]+)"[^>]*><\/script>`,
+  String.raw`<link\b[^>]*\brel="stylesheet"[^>]*\bhref="(\/[^"]+)"[^>]*>`,
+].join('|'), 'g');
 // Never copied as they are: scripts and stylesheets reach the site through the bundler only.
 const BUNDLED_SOURCE = /\.(m?js|css)$/;
 
-const filesIn = (dir) => readdirSync(dir, { recursive: true }).filter((file) => statSync(path.join(dir, file)).isFile());
+const filesIn = (dir) => readdirSync(dir, { recursive: true })
+  .filter((file) => statSync(path.join(dir, file)).isFile());
 const urlOf = (from, file) => `/${path.relative(from, file).split(path.sep).join('/')}`;
 
 // public/js/realtime.js imports the SDK as ../vendor/ably.mjs, the file earlier builds wrote.
@@ -42,7 +46,8 @@ export async function buildSite(outDir, { plugins = [] } = {}) {
   const files = filesIn(sourceDir);
   const pages = new Map(files.filter((file) => file.endsWith('.html'))
     .map((page) => [page, readFileSync(path.join(sourceDir, page), 'utf8')]));
-  const entryUrls = new Set([...pages.values()].flatMap((html) => [...html.matchAll(ASSET_TAG)].map((m) => m[1] ?? m[2])));
+  const entryUrls = new Set([...pages.values()]
+    .flatMap((html) => [...html.matchAll(ASSET_TAG)].map((match) => match[1] ?? match[2])));
 
   rmSync(outDir, { recursive: true, force: true });
   const { metafile } = await esbuild.build({
@@ -64,7 +69,9 @@ export async function buildSite(outDir, { plugins = [] } = {}) {
   });
 
   const builtUrl = new Map(Object.entries(metafile.outputs).filter(([, output]) => output.entryPoint)
-    .map(([file, output]) => [urlOf(sourceDir, path.join(root, output.entryPoint)), urlOf(outDir, path.join(root, file))]));
+    .map(([file, output]) => [
+      urlOf(sourceDir, path.join(root, output.entryPoint)), urlOf(outDir, path.join(root, file)),
+    ]));
   for (const [page, html] of pages) {
     const built = html.replace(ASSET_TAG, (tag, src, href) => tag.replace(src ?? href, builtUrl.get(src ?? href)));
     mkdirSync(path.dirname(path.join(outDir, page)), { recursive: true });
