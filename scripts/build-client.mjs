@@ -7,7 +7,10 @@
 // `npm run build` runs this on Vercel and when `vercel dev` starts, so `make dev` and the
 // browser tests serve this bundle too.  Usage: node scripts/build-client.mjs [--outdir DIR]
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
@@ -39,17 +42,32 @@ const ablyFromPackage = {
 };
 
 /**
- * Builds public/ into `outDir` (emptied first). `plugins` run before the build's own
+ * Builds public/ into `outDir`, replacing what was there. `plugins` run before the build's own
  * (the benchmarks use this to measure variants). Returns the paths of the bundles written.
  */
 export async function buildSite(outDir, { plugins = [] } = {}) {
+  // Built next to outDir, at the same depth (so the source maps' relative paths and the hashes
+  // are the same), then moved into place: a server showing outDir never finds it half written.
+  const staging = mkdtempSync(`${outDir}.building-`);
+  try {
+    const bundles = await buildInto(staging, plugins);
+    const previous = `${staging}.previous`;
+    if (existsSync(outDir)) renameSync(outDir, previous);
+    renameSync(staging, outDir);
+    rmSync(previous, { recursive: true, force: true });
+    return bundles.map((bundle) => path.join(outDir, path.relative(staging, bundle)));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(outDir, plugins) {
   const files = filesIn(sourceDir);
   const pages = new Map(files.filter((file) => file.endsWith('.html'))
     .map((page) => [page, readFileSync(path.join(sourceDir, page), 'utf8')]));
   const entryUrls = new Set([...pages.values()]
     .flatMap((html) => [...html.matchAll(ASSET_TAG)].map((match) => match[1] ?? match[2])));
 
-  rmSync(outDir, { recursive: true, force: true });
   const { metafile } = await esbuild.build({
     entryPoints: [...entryUrls].map((url) => path.join(sourceDir, url)),
     outdir: outDir,
