@@ -4,7 +4,10 @@
 //
 // Writes each variant into DIR/<n> and prints one JSON line: {"variant label": "DIR/<n>", ...}.
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildSite } from '../scripts/build-client.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 // The page's ably-js imports with the Rest plugin left out: what the page weighs if history is
 // fetched without it (Rest is there for channel.history() alone).
@@ -15,7 +18,7 @@ const withoutRestPlugin = {
       args.namespace === 'without-rest' ? undefined : { path: 'ably', namespace: 'without-rest' }));
     build.onLoad({ filter: /.*/, namespace: 'without-rest' }, () => ({
       contents: "export * from 'ably/modular'; export const Rest = undefined;",
-      resolveDir: process.cwd(),
+      resolveDir: root,
     }));
   },
 };

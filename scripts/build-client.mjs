@@ -48,6 +48,7 @@ const ablyFromPackage = {
 export async function buildSite(outDir, { plugins = [] } = {}) {
   // Built next to outDir, at the same depth (so the source maps' relative paths and the hashes
   // are the same), then moved into place: a server showing outDir never finds it half written.
+  mkdirSync(path.dirname(outDir), { recursive: true });
   const staging = mkdtempSync(`${outDir}.building-`);
   try {
     const bundles = await buildInto(staging, plugins);
@@ -69,6 +70,7 @@ async function buildInto(outDir, plugins) {
     .flatMap((html) => [...html.matchAll(ASSET_TAG)].map((match) => match[1] ?? match[2])));
 
   const { metafile } = await esbuild.build({
+    absWorkingDir: root, // the metafile's paths are relative to it
     entryPoints: [...entryUrls].map((url) => path.join(sourceDir, url)),
     outdir: outDir,
     outbase: sourceDir,
