@@ -40,4 +40,4 @@ soak: install
 		$(PY) -m pytest -s tests/reliability tests/functions/test_fuzz.py
 
 clean:
-	rm -rf $(VENV) node_modules .vercel public/vendor .pytest_cache test-artifacts
+	rm -rf $(VENV) node_modules .vercel dist .pytest_cache test-artifacts

@@ -1,5 +1,6 @@
 """`make bench` (or `.venv/bin/python -m bench [SECTION ...]`): run the benchmarks, print each
-table and, when all of them ran, write bench/results.md. BENCH_SCALE=N multiplies the sample counts."""
+table and, when all of them ran, write bench/results.md and its plot, bench/results.svg.
+BENCH_SCALE=N multiplies the sample counts."""
 
 import argparse
 import datetime
@@ -8,6 +9,7 @@ import os
 import sys
 import time
 
+from bench.plot import write_plot
 from bench.report import header, write_results
 from bench.stats import scale
 
@@ -40,8 +42,9 @@ def main() -> int:
     if set(chosen) != set(SECTIONS):
         print("\nPartial run: bench/results.md is left as it was.")
         return 0
-    path = write_results(header(scale(), started, load_before, os.getloadavg()), results)
-    print(f"\nWritten to {path}")
+    plot = write_plot(results)
+    path = write_results(header(scale(), started, load_before, os.getloadavg()), results, plot)
+    print(f"\nWritten to {path}" + (f" and {plot}" if plot else ""))
     return 0
 
 

@@ -21,7 +21,7 @@ from ably.sync.types.message import Message
 from bench.functions import rest_channel, send_message_app, session_headers, settings_for
 from bench.processes import JsonLineProcess, cpu_seconds, peak_rss_mib
 from bench.report import Table, ratio
-from bench.stats import median, p99, scaled
+from bench.stats import median, p99, percentile, scaled
 from chat.messages import EVENT
 from tests.support.emulator import running_emulator
 
@@ -30,6 +30,7 @@ CONNECT_BATCH = 50  # subscribers opened at once, so the emulator is not hammere
 WARMUP_MESSAGES = 3
 EMULATOR, BARE = "emulator + sendMessage", "bare WebSocket broadcast"
 DELIVERY_TIMEOUT_S = 60
+PLOTTED_PERCENTILES = (0.5, 0.9, 0.99)
 
 
 def chat_payload(seq: int) -> dict:
@@ -150,9 +151,11 @@ def run() -> list[Table]:
 
 
 def delivery_table(latencies: dict, connect_ms: dict, messages: int) -> Table:
-    rows, worst = [], {}
+    rows, worst, plotted = [], {}, {}
     for count, variants in latencies.items():
         every = {name: [ms for a in arrivals for ms in a["latenciesMs"]] for name, arrivals in variants.items()}
+        plotted[count] = {name: {f"p{round(q * 100)}": percentile(ms, q) for q in PLOTTED_PERCENTILES}
+                          for name, ms in every.items()}
         last = {name: [max(a["latenciesMs"]) for a in arrivals] for name, arrivals in variants.items()}
         for name in (EMULATOR, BARE):
             rows.append([count, name, len(every[name]), median(every[name]), p99(every[name]),
@@ -174,6 +177,7 @@ def delivery_table(latencies: dict, connect_ms: dict, messages: int) -> Table:
                "bare: POST to an aiohttp server that send_str()s the body to N `ws` clients in Node.",
                "Latency = subscriber's clock at the event minus the sender's clock before the POST (same machine). "
                "'p50 last of N' is the median over messages of the slowest subscriber."],
+        data={"latency_percentiles": plotted},
     )
 
 

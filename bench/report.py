@@ -17,6 +17,7 @@ class Table:
     rows: list[list] = field(default_factory=list)
     interpretation: str = ""
     notes: list[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)  # figures for the plot (bench/plot.py), not printed
 
     def markdown(self) -> str:
         cells = [self.columns] + [[format_cell(value) for value in row] for row in self.rows]
@@ -76,8 +77,10 @@ def header(scale: float, started: datetime.datetime, load_before: tuple, load_af
     ])
 
 
-def write_results(header_text: str, sections: list[tuple[str, list[Table]]]) -> Path:
+def write_results(header_text: str, sections: list[tuple[str, list[Table]]], plot: Path | None = None) -> Path:
     parts = [header_text]
+    if plot:
+        parts.append(f"![Delivery latency per N and cold start per phase]({plot.name})\n")
     for heading, tables in sections:
         parts.append(f"## {heading}\n")
         parts.extend(table.markdown() for table in tables)

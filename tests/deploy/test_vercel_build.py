@@ -1,43 +1,19 @@
 """Deploy readiness: the real `vercel build` on a throw-away copy of the repo, offline and unlinked."""
 
 import json
-import os
-import shutil
-import subprocess
-import sys
+import re
 from pathlib import Path
 
 import pytest
 
-from tests.support.functions import ROOT
+from tests.deploy.vercel_build import function_dirs, vercel_build
 
-NOT_COPIED = {".git", ".vercel", ".venv", "node_modules", "test-artifacts", ".pytest_cache", ".hypothesis"}
 FUNCTIONS = {"api/sendMessage", "api/ably/auth"}
 
 
 @pytest.fixture(scope="module")
 def build_output(tmp_path_factory) -> Path:
-    project = tmp_path_factory.mktemp("deploy") / "project"
-    shutil.copytree(ROOT, project, ignore=lambda folder, names: [n for n in names if n in NOT_COPIED])
-    (project / "node_modules").symlink_to(ROOT / "node_modules")
-    # A developer's secrets and test files lie around in a real checkout; none may ship.
-    (project / ".env").write_text("ABLY_API_KEY=leak.check:do-not-ship\n")
-    (project / ".vercel").mkdir()
-    # Settings present means `vercel build` does not try to link to a cloud project.
-    (project / ".vercel" / "project.json").write_text(json.dumps({"settings": {"framework": None}}))
-    tools = [str(Path(sys.executable).parent), str(ROOT / "node_modules" / ".bin")]
-    env = {**os.environ, "PATH": os.pathsep.join([*tools, os.environ["PATH"]]), "VERCEL_TELEMETRY_DISABLED": "1",
-           "VERCEL_PYTHON_COMPILEALL": "1"}  # as the README asks of the project's build environment
-    result = subprocess.run(["vercel", "build", "--yes"], cwd=project, env=env,
-                            capture_output=True, text=True, timeout=600)
-    output = project / ".vercel" / "output"
-    assert result.returncode == 0 and (output / "config.json").exists(), result.stdout + result.stderr
-    return output
-
-
-def function_dirs(output: Path) -> dict[str, Path]:
-    functions = output / "functions"
-    return {str(path.relative_to(functions)).removesuffix(".func"): path for path in functions.rglob("*.func")}
+    return vercel_build(tmp_path_factory.mktemp("deploy") / "project")
 
 
 def test_exactly_the_two_functions_are_built(build_output):
@@ -60,9 +36,20 @@ def test_bundles_hold_the_runtime_dependencies_and_nothing_dev_only(build_output
                        "chat/config.py", "api/sendMessage.py", "api/ably/auth.py"):
             assert needed in files
         forbidden = [f for f in files if f == ".env" or f.startswith((
-            "tests/", "emulator/", "scripts/", ".env", "_vendor/_pytest/", "_vendor/pytest/",
+            "tests/", "emulator/", "scripts/", ".env", "dist/", "_vendor/_pytest/", "_vendor/pytest/",
             "_vendor/aiohttp/", "_vendor/hypothesis/", "_vendor/playwright/"))]
         assert forbidden == []
+
+
+def test_bundles_leave_out_the_builders_own_copy_of_the_packages(build_output):
+    """The builder installs the packages into .vercel_python_packages/ as well as _vendor/, and would
+    bundle both; functions import from _vendor/ only (PYTHONPATH), so the copy is excluded."""
+    project = build_output.parents[1]
+    assert any((project / ".vercel_python_packages").rglob("*.py")), "the builder no longer writes the copy"
+    for path in function_dirs(build_output).values():
+        files = json.loads((path / ".vc-config.json").read_text())["filePathMap"]
+        assert [f for f in files if f.startswith(".vercel_python_packages/")] == []
+        assert "_vendor" in json.loads((path / ".vc-config.json").read_text())["environment"]["PYTHONPATH"]
 
 
 def test_bundles_ship_precompiled_bytecode(build_output):
@@ -74,13 +61,35 @@ def test_bundles_ship_precompiled_bytecode(build_output):
         assert {"chat", "flask", "ably"} <= compiled
 
 
-def test_static_site_and_security_headers(build_output):
+def headers_for(config: dict, path: str) -> dict:
+    """The headers the routes in config.json give `path`, up to where the filesystem is served."""
+    headers = {}
+    for route in config["routes"]:
+        if "handle" in route:
+            break
+        if re.match(route["src"], path) and route.get("continue"):
+            headers |= route.get("headers", {})
+    return headers
+
+
+def test_the_site_is_the_built_page_and_its_hashed_bundles(build_output):
     static = build_output / "static"
-    assert (static / "index.html").exists()
-    assert any((static / "vendor").iterdir()), "the Ably SDK bundle is built into public/vendor"
-    assert not (static / "requirements.txt").exists()
+    page = (static / "index.html").read_text()
+    assets = re.findall(r'(?:src|href)="(/assets/[^"]+)"', page)
+    assert sorted(Path(url).suffix for url in assets) == [".css", ".js"]
+    shipped = {"/" + str(path.relative_to(static)) for path in static.rglob("*") if path.is_file()}
+    assert shipped == {"/index.html", *assets, *(url + ".map" for url in assets)}, "no loose modules or sources"
+
+
+def test_security_headers_everywhere_and_long_caching_for_hashed_files_only(build_output):
     config = json.loads((build_output / "config.json").read_text())
     assert config["version"] == 3
-    headers = json.dumps(config["routes"])
-    for expected in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "no-store"):
-        assert expected in headers
+    page = (build_output / "static" / "index.html").read_text()
+    script = re.search(r'<script type="module" src="([^"]+)"', page)[1]
+    for path in ("/", script, "/api/sendMessage"):
+        headers = headers_for(config, path)
+        assert "script-src 'self'" in headers["Content-Security-Policy"], path
+        assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers_for(config, script)["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Cache-Control" not in headers_for(config, "/"), "the page must be revalidated to find new bundles"
+    assert headers_for(config, "/api/sendMessage")["Cache-Control"] == "no-store"

@@ -1,4 +1,4 @@
-"""A hello-world Flask function: the cold-start baseline for api/sendMessage.py."""
+"""A hello-world Flask function: the cold-start baseline."""
 
 from flask import Flask
 
