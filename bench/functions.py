@@ -7,7 +7,7 @@ with the process or with another benchmark, nothing to reset.
 from ably.sync.rest.rest import AblyRestSync
 from flask import Flask
 
-from chat.ably_rest import Ably, rest_client_options
+from chat.ably_rest import Ably
 from chat.config import Settings
 from chat.limits import Limits
 from chat.rooms import DEFAULT_ROOM, channel_for
@@ -36,5 +36,8 @@ def session_headers(settings: Settings, username: str = "bench") -> dict:
 
 
 def rest_channel(settings: Settings):
-    """ably-python's REST client on the chat channel, configured as the function configures its own."""
-    return AblyRestSync(**rest_client_options(settings)).channels.get(CHANNEL)
+    """ably-python's REST client on the chat channel of the emulator (Basic auth needs TLS in
+    ably-python, so it asks for tokens)."""
+    endpoint = settings.ably_endpoint
+    return AblyRestSync(key=settings.ably_key, endpoint=endpoint.host, port=endpoint.port, tls=False,
+                        use_token_auth=True).channels.get(CHANNEL)

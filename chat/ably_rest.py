@@ -1,26 +1,48 @@
-"""What the functions ask of Ably, all over REST with the official SDK's synchronous client:
-publishing (acknowledged and idempotent, never a realtime connection per request), who is
-present on a channel, and which channels are active.
+"""What the functions ask of Ably, over its REST API: publishing (acknowledged and idempotent, never
+a realtime connection per request), who is present on a channel, and which channels are active.
 
-The SDK is imported on first use, not with this module, so a function that never calls Ably
-(the token function) never pays for importing it.
+This is a small client on the standard library, not ably-python: the SDK imports its async and
+realtime clients and httpx with HTTP/2 even for one REST publish, which made a cold sendMessage
+take 1.88x a hello-world Flask function against 1.07x with this client (bench/results.md). What
+the SDK gave here is kept: Ably acknowledges a publish before it returns (201); the message id
+makes a repeat harmless; a request that fails on the network or with a 5xx is retried on Ably's
+fallback hosts within RETRY_WINDOW_S; and a refusal carries Ably's error code.
 """
 
-import contextlib
+import base64
+import http.client
+import json
 import logging
+import ssl
 import threading
+import time
+import urllib.parse
 from dataclasses import dataclass
 
 from chat.config import Settings
 
 log = logging.getLogger(__name__)
-# The members of one channel a presence check reads: Ably allows 200 per channel by default.
-MAX_MEMBERS = 1000
+
+PRIMARY_HOST = "main.realtime.ably.net"  # what the official SDKs use by default
+FALLBACK_HOSTS = tuple(f"main.{letter}.fallback.ably-realtime.com" for letter in "abcde")
+ABLY_PROTOCOL_VERSION = "3"
+# One attempt takes at most REQUEST_TIMEOUT_S, and no new attempt starts after RETRY_WINDOW_S, so a
+# call gives up within about 6 s: before the browser does (15 s).
+REQUEST_TIMEOUT_S = 3.0
+RETRY_WINDOW_S = 3.0
+MAX_MEMBERS = 1000  # one page: Ably allows 200 members per channel by default
 MAX_CHANNELS_LISTED = 1000
+_IDLE_CONNECTIONS = 4  # per host, kept between the requests of a warm instance
 
 
 class AblyFailed(Exception):
     """Ably refused the request or could not be reached; the message says which, safely."""
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, code: int):
+        super().__init__(f"{status} {code}")
+        self.status, self.code = status, code
 
 
 @dataclass(frozen=True)
@@ -30,98 +52,134 @@ class Member:
 
 
 class Ably:
-    def __init__(self, settings: Settings, **sdk_options):
-        """`sdk_options` override the SDK client's options (tests shorten its timeouts)."""
+    def __init__(self, settings: Settings, request_timeout_s: float = REQUEST_TIMEOUT_S,
+                 retry_window_s: float = RETRY_WINDOW_S, local_fallbacks: tuple[tuple[str, int], ...] = ()):
+        """`local_fallbacks`: hosts to try after a local ABLY_ENDPOINT (Ably's cloud has its own)."""
         self.settings = settings
-        self._sdk_options = sdk_options
-        self._client = None
+        self._timeout_s = request_timeout_s
+        self._retry_window_s = retry_window_s
+        endpoint = settings.ably_endpoint
+        self._hosts = [(endpoint.host, endpoint.port), *local_fallbacks] if endpoint else \
+            [(host, 443) for host in (PRIMARY_HOST, *FALLBACK_HOSTS)]
+        self._tls = endpoint is None
+        self._authorization = "Basic " + base64.b64encode(settings.ably_key.encode()).decode()
+        self._idle: dict[tuple, list[http.client.HTTPConnection]] = {}
         self._lock = threading.Lock()
+        self._tls_context = None
 
     def publish(self, channel: str, name: str, data: dict, message_id: str) -> None:
         """Publish and wait for Ably's acknowledgement. A repeated id is published once by Ably."""
-        from ably.sync.types.message import Message
-
-        with _failures("publish"):
-            self._rest().channels.get(channel).publish(Message(name=name, data=data, id=message_id))
+        message = {"name": name, "id": message_id, "data": json.dumps(data), "encoding": "json"}
+        self._call("publish", "POST", f"/channels/{_quoted(channel)}/messages", message)
 
     def members(self, channel: str) -> list[Member]:
-        with _failures("presence"):
-            page = self._rest().channels.get(channel).presence.get(limit=MAX_MEMBERS)
-            return [Member(item.client_id, item.data) for item in page.items if item.client_id]
+        items = self._call("presence", "GET", f"/channels/{_quoted(channel)}/presence?limit={MAX_MEMBERS}")
+        return [_member(item) for item in items if isinstance(item, dict) and isinstance(item.get("clientId"), str)]
 
     def active_channels(self, prefix: str) -> list[str]:
         """Names of the channels that are active now (attached or with members), by prefix."""
-        with _failures("channel listing"):
-            response = self._rest().request("GET", "/channels", version="3",
-                                            params={"prefix": prefix, "by": "id", "limit": MAX_CHANNELS_LISTED})
-            self._raise_for(response)
-            return [name for name in response.items if isinstance(name, str)]
+        query = urllib.parse.urlencode({"prefix": prefix, "by": "id", "limit": MAX_CHANNELS_LISTED})
+        names = self._call("channel listing", "GET", f"/channels?{query}")
+        return [name for name in names if isinstance(name, str)]
 
     def members_of(self, channels: list[str]) -> dict[str, list[Member]]:
         """Presence of several channels in one request (Ably's batch presence)."""
         if not channels:
             return {}
-        with _failures("batch presence"):
-            response = self._rest().request("GET", "/presence", version="3",
-                                            params={"channels": ",".join(channels)})
-            self._raise_for(response)
-            members = {}
-            for batch in response.items:
-                result = batch.get("results", [batch]) if isinstance(batch, dict) else []
-                for entry in result:
-                    if isinstance(entry, dict) and isinstance(entry.get("presence"), list):
-                        members[entry.get("channel")] = [
-                            Member(item["clientId"], item.get("data")) for item in entry["presence"]
-                            if isinstance(item, dict) and isinstance(item.get("clientId"), str)]
-            return members
+        query = urllib.parse.urlencode({"channels": ",".join(channels)})
+        answer = self._call("batch presence", "GET", f"/presence?{query}")
+        results = answer.get("results", []) if isinstance(answer, dict) else answer
+        return {
+            entry["channel"]: [_member(item) for item in entry["presence"]
+                               if isinstance(item, dict) and isinstance(item.get("clientId"), str)]
+            for entry in results
+            if isinstance(entry, dict) and isinstance(entry.get("presence"), list)
+        }
 
-    def _rest(self):
-        """One client per function instance, shared by its threads, made on first use."""
+    def _call(self, what: str, method: str, path: str, body: dict | None = None):
+        try:
+            return self._request(method, path, body)
+        except _Refused as refusal:
+            log.warning("Ably refused a %s: %s %s", what, refusal.status, refusal.code)
+            raise AblyFailed(f"Ably refused the request (error {refusal.code})") from None
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            log.warning("Ably could not be reached for a %s: %s", what, type(error).__name__)
+            raise AblyFailed("Ably could not be reached; try again") from None
+
+    def _request(self, method: str, path: str, body: dict | None):
+        """The decoded answer from the first host that gives one; 5xx and network errors try the next."""
+        payload = None if body is None else json.dumps(body).encode()
+        headers = {"Authorization": self._authorization, "Accept": "application/json",
+                   "X-Ably-Version": ABLY_PROTOCOL_VERSION, **({"Content-Type": "application/json"} if payload else {})}
+        started = time.monotonic()
+        for attempt, host in enumerate(self._hosts):
+            if attempt and time.monotonic() - started > self._retry_window_s:
+                break
+            try:
+                status, raw = self._exchange(host, method, path, payload, headers)
+            except (OSError, http.client.HTTPException):
+                if attempt == len(self._hosts) - 1 or time.monotonic() - started > self._retry_window_s:
+                    raise
+                continue
+            if 500 <= status <= 504 and attempt < len(self._hosts) - 1:
+                continue
+            answer = json.loads(raw) if raw else None
+            if status >= 400:
+                error = answer.get("error", {}) if isinstance(answer, dict) else {}
+                raise _Refused(status, error.get("code", status * 100))
+            return answer
+        raise TimeoutError("no Ably host answered in time")
+
+    def _exchange(self, host: tuple, method: str, path: str, payload, headers) -> tuple[int, bytes]:
+        connection = self._connection(host)
+        try:
+            connection.request(method, path, body=payload, headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+        except BaseException:
+            connection.close()
+            raise
         with self._lock:
-            if self._client is None:
-                from ably.sync.rest.rest import AblyRestSync
+            idle = self._idle.setdefault(host, [])
+            if not response.will_close and len(idle) < _IDLE_CONNECTIONS:
+                idle.append(connection)
+            else:
+                connection.close()
+        return response.status, raw
 
-                # ably-python logs its options, the key's secret among them, at DEBUG.
-                logging.getLogger("ably").setLevel(logging.WARNING)
-                self._client = AblyRestSync(**{**rest_client_options(self.settings), **self._sdk_options})
-            return self._client
-
-    @staticmethod
-    def _raise_for(response) -> None:
-        if not response.success:
-            from ably.sync.util.exceptions import AblyException
-
-            raise AblyException(response.error_message or "request failed", response.status_code,
-                                response.error_code or 50000)
-
-
-@contextlib.contextmanager
-def _failures(what: str):
-    """Turns the SDK's and httpx's exceptions into AblyFailed, logging the code, never a secret."""
-    import httpx
-    from ably.sync.util.exceptions import AblyException
-
-    try:
-        yield
-    except AblyException as error:
-        log.warning("Ably refused a %s: %s %s", what, error.status_code, error.code)
-        raise AblyFailed(f"Ably refused the request (error {error.code})") from None
-    except httpx.HTTPError as error:
-        log.warning("Ably could not be reached for a %s: %s", what, type(error).__name__)
-        raise AblyFailed("Ably could not be reached; try again") from None
+    def _connection(self, host: tuple) -> http.client.HTTPConnection:
+        """An idle kept-alive connection to `host`, or a new one: one TLS handshake per warm instance."""
+        with self._lock:
+            idle = self._idle.get(host)
+            if idle:
+                return idle.pop()
+            if self._tls and self._tls_context is None:
+                self._tls_context = ssl.create_default_context()
+        if self._tls:
+            return http.client.HTTPSConnection(*host, timeout=self._timeout_s, context=self._tls_context)
+        return http.client.HTTPConnection(*host, timeout=self._timeout_s)
 
 
-def rest_client_options(settings: Settings) -> dict:
-    options = {
-        "key": settings.ably_key,
-        # Seconds. One attempt takes at most open + request = 5 s, and no new attempt (on a fallback
-        # host) starts after 3 s, so a call gives up within about 8 s: before the browser does (15 s).
-        "http_open_timeout": 2,
-        "http_request_timeout": 3,
-        "http_max_retry_duration": 3,
-    }
-    if settings.ably_endpoint:
-        # ably-python refuses Basic auth without TLS, so a plain-HTTP service gets tokens.
-        options.update(endpoint=settings.ably_endpoint.host, port=settings.ably_endpoint.port,
-                       tls=False, use_token_auth=True)
-    return options
+def _quoted(channel: str) -> str:
+    return urllib.parse.quote(channel, safe="")
+
+
+def _member(item: dict) -> Member:
+    return Member(item["clientId"], _decoded(item.get("data"), item.get("encoding")))
+
+
+def _decoded(data, encoding):
+    """Undo a message's encodings (right to left), as the SDKs do for json, base64 and utf-8."""
+    for step in reversed((encoding or "").split("/")):
+        try:
+            if step == "json" and isinstance(data, str):
+                data = json.loads(data)
+            elif step == "base64" and isinstance(data, str):
+                data = base64.b64decode(data)
+            elif step == "utf-8" and isinstance(data, bytes):
+                data = data.decode()
+            elif step:
+                break  # an encoding the functions never need to read (e.g. a cipher)
+        except ValueError:
+            break
+    return data

@@ -30,17 +30,6 @@ const filesIn = (dir) => readdirSync(dir, { recursive: true })
   .filter((file) => statSync(path.join(dir, file)).isFile());
 const urlOf = (from, file) => `/${path.relative(from, file).split(path.sep).join('/')}`;
 
-// public/js/realtime.js imports the SDK as ../vendor/ably.mjs, the file earlier builds wrote.
-// That is ably's modular build, which the bundler tree-shakes down to the plugins imported.
-const ablyFromPackage = {
-  name: 'ably-from-package',
-  setup(build) {
-    build.onResolve({ filter: /\/vendor\/ably\.mjs$/ }, () => build.resolve('ably/modular', {
-      kind: 'import-statement', resolveDir: root,
-    }));
-  },
-};
-
 /**
  * Builds public/ into `outDir`, replacing what was there. `plugins` run before the build's own
  * (the benchmarks use this to measure variants). Returns the paths of the bundles written.
@@ -85,7 +74,7 @@ async function buildInto(outDir, plugins) {
     legalComments: 'eof',
     metafile: true,
     logLevel: 'silent', // failures are thrown, messages included
-    plugins: [...plugins, ablyFromPackage],
+    plugins,
   });
 
   const builtUrl = new Map(Object.entries(metafile.outputs).filter(([, output]) => output.entryPoint)

@@ -8,7 +8,7 @@ import pytest
 
 from tests.deploy.vercel_build import function_dirs, vercel_build
 
-FUNCTIONS = {"api/sendMessage", "api/ably/auth"}
+FUNCTIONS = {"api/sendMessage", "api/ably/auth", "api/session", "api/rooms"}
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +16,7 @@ def build_output(tmp_path_factory) -> Path:
     return vercel_build(tmp_path_factory.mktemp("deploy") / "project")
 
 
-def test_exactly_the_two_functions_are_built(build_output):
+def test_exactly_the_four_functions_are_built(build_output):
     assert set(function_dirs(build_output)) == FUNCTIONS
 
 
@@ -32,9 +32,12 @@ def test_functions_run_python_312_with_the_module_level_app(build_output):
 def test_bundles_hold_the_runtime_dependencies_and_nothing_dev_only(build_output):
     for path in function_dirs(build_output).values():
         files = set(json.loads((path / ".vc-config.json").read_text())["filePathMap"])
-        for needed in ("_vendor/flask/__init__.py", "_vendor/ably/__init__.py", "_vendor/dotenv/__init__.py",
-                       "chat/config.py", "api/sendMessage.py", "api/ably/auth.py"):
+        for needed in ("_vendor/flask/__init__.py", "_vendor/dotenv/__init__.py", "_vendor/limits/__init__.py",
+                       "_vendor/redis/__init__.py", "_vendor/regex/__init__.py",
+                       "_vendor/confusable_homoglyphs/confusables.json", "chat/config.py", "api/sendMessage.py"):
             assert needed in files
+        # The functions talk to Ably's REST API themselves: the SDK is a test-only dependency.
+        assert not [f for f in files if f.startswith(("_vendor/ably/", "_vendor/httpx/"))]
         forbidden = [f for f in files if f == ".env" or f.startswith((
             "tests/", "emulator/", "scripts/", ".env", "dist/", "_vendor/_pytest/", "_vendor/pytest/",
             "_vendor/aiohttp/", "_vendor/hypothesis/", "_vendor/playwright/"))]
@@ -54,7 +57,7 @@ def test_bundles_leave_out_the_builders_own_copy_of_the_packages(build_output):
 
 def test_bundles_ship_precompiled_bytecode(build_output):
     """Functions run with PYTHONDONTWRITEBYTECODE=1: without bytecode in the bundle, every cold start
-    compiles Flask and the Ably SDK from source (bench/results.md measures the cost)."""
+    compiles Flask and the rest from source (bench/results.md measures the cost)."""
     for path in function_dirs(build_output).values():
         files = json.loads((path / ".vc-config.json").read_text())["filePathMap"]
         compiled = {f.split("/__pycache__/")[0].rsplit("/", 1)[-1] for f in files if f.endswith(".pyc")}
@@ -93,3 +96,10 @@ def test_security_headers_everywhere_and_long_caching_for_hashed_files_only(buil
     assert headers_for(config, script)["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "Cache-Control" not in headers_for(config, "/"), "the page must be revalidated to find new bundles"
     assert headers_for(config, "/api/sendMessage")["Cache-Control"] == "no-store"
+
+
+def test_room_links_are_served_the_page(build_output):
+    config = json.loads((build_output / "config.json").read_text())
+    rewrites = [route for route in config["routes"] if route.get("dest", "").startswith("/?")]
+    assert any(re.fullmatch(route["src"], "/r/team-a") for route in rewrites), config["routes"]
+    assert not any(re.fullmatch(route["src"], "/r/a/b") for route in rewrites)

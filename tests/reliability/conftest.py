@@ -29,10 +29,10 @@ def send_message_to():
     `key`, as the `username` in the body, in its `room` (a session made for them), rate limits far out
     of the way."""
 
-    def send_message_to(endpoint: str, key: str, **sdk_options):
+    def send_message_to(endpoint: str, key: str, **ably_options):
         settings = Settings.from_environment({"ABLY_API_KEY": key, "ABLY_ENDPOINT": endpoint})
         app = create_app(load_function("api/sendMessage.py").routes, settings=settings,
-                         ably=Ably(settings, **sdk_options), limits=Limits(scale=10**6))
+                         ably=Ably(settings, **ably_options), limits=Limits(scale=10**6))
         client, sessions = app.test_client(), Sessions(settings)
 
         def send(body: dict):

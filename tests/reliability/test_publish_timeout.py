@@ -105,7 +105,7 @@ def proxy(emulator):
 def send_through_proxy(proxy, emulator, send_message_to):
     """sendMessage publishing through the proxy with a short timeout, already warm: it holds a token,
     so the failures the tests switch on hit the publish itself."""
-    send = send_message_to(proxy.url, emulator.key, http_request_timeout=PUBLISH_TIMEOUT_S)
+    send = send_message_to(proxy.url, emulator.key, request_timeout_s=PUBLISH_TIMEOUT_S)
     assert send({"username": "warm", "message": "warming up"}).status_code == 200
     return send
 
