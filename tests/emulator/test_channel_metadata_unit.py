@@ -86,7 +86,7 @@ def test_an_attached_channel_stays_active_until_a_while_after_its_last_detach(wo
     assert listed(service, creds) == []
 
 
-def test_presence_members_keep_a_channel_active_after_an_abrupt_drop(world):
+def test_detaching_takes_the_members_along_and_the_channel_closes_after_the_delay(world):
     clock, registry, realtime, service = world
     creds = key_creds(registry)
     conn, t = connect(realtime, clientId="ann")
@@ -94,18 +94,35 @@ def test_presence_members_keep_a_channel_active_after_an_abrupt_drop(world):
     realtime.receive(conn, t, {"action": Action.PRESENCE, "channel": "room", "msgSerial": 0,
                                "presence": [{"action": int(PresenceAction.ENTER)}]})
     realtime.receive(conn, t, {"action": Action.DETACH, "channel": "room"})
-    clock.advance(CLOSE_DELAY_S + 1)
-    assert listed(service, creds) == []  # detaching took the member with it
+    clock.advance(CLOSE_DELAY_S - 1)
+    assert listed(service, creds) == ["room"]
+    clock.advance(1)
+    assert listed(service, creds) == []
 
+
+def test_a_dropped_connection_keeps_its_channels_active_while_it_may_resume(world):
+    clock, registry, realtime, service = world
+    creds = key_creds(registry)
+    conn, t = connect(realtime, clientId="ann")
     attach(realtime, conn, t, "room")
-    realtime.receive(conn, t, {"action": Action.PRESENCE, "channel": "room", "msgSerial": 1,
+    realtime.receive(conn, t, {"action": Action.PRESENCE, "channel": "room", "msgSerial": 0,
                                "presence": [{"action": int(PresenceAction.ENTER)}]})
     realtime.transport_lost(conn, t)
-    # The dropped connection may still resume (120 s), and its member stays 15 s of that.
+    # Its member leaves after 15 s; the connection may resume for 120 s, attached all along.
     clock.advance(120)
     assert listed(service, creds) == ["room"]
     clock.advance(CLOSE_DELAY_S)
     assert listed(service, creds) == []
+
+
+def test_presence_members_alone_keep_a_channel_active(world):
+    clock, registry, _, service = world
+    provisioned = service.provision({"channels": [{"name": "lobby", "presence": [{"clientId": "bot"}]}]})
+    key = provisioned.keys[0]
+    creds = Credentials(key, key.capability, None)
+    clock.advance(10 * CLOSE_DELAY_S)
+    assert listed(service, creds) == ["lobby"]
+    assert listed(service, key_creds(registry)) == []  # another app's channels are not listed
 
 
 def test_a_status_request_activates_its_channel(world):
