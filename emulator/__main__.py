@@ -48,6 +48,9 @@ def parse_args(argv=None) -> Options:
                    help="message retention for channels in namespaces marked persisted")
     p.add_argument("--token-timestamp-window", type=float, default=120.0, metavar="SECONDS",
                    help="how far a TokenRequest timestamp may be from the emulator's clock")
+    p.add_argument("--channel-close-delay", type=float, default=60.0, metavar="SECONDS",
+                   help="how long a channel stays active (listed by GET /channels) after its last attachment, "
+                        "presence member or message")
     p.add_argument("--history-file", metavar="PATH",
                    help="keep channel history in this SQLite file so it survives restarts (default: memory only)")
     p.add_argument("--verbose", action="store_true", help="log debug information to stderr")
@@ -76,6 +79,7 @@ def parse_args(argv=None) -> Options:
         ),
         retention=Retention(ms(args.history_ttl), ms(args.persisted_history_ttl)),
         timestamp_window_ms=ms(args.token_timestamp_window),
+        channel_close_delay_ms=ms(args.channel_close_delay),
         history_file=args.history_file,
         allowed_origins=tuple(args.allow_origin),
     )

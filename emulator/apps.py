@@ -14,6 +14,8 @@ from .ports import Clock, IdSource
 from .protocol import JSON, PresenceAction, canonical_items
 
 DEFAULT_CAPABILITY = {"*": ["*"]}
+# Ably closes a channel about a minute after its last attachment, presence member or message.
+DEFAULT_CLOSE_DELAY_MS = 60 * 1000
 MAX_APPS = 1000
 # What one `POST /apps` may ask for: the SDK test suites' specs use a handful of each.
 MAX_KEYS_PER_APP = 20
@@ -34,6 +36,7 @@ class App:
     account_id: str
     retention: Retention
     ids: IdSource
+    close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS
     keys: dict = field(default_factory=dict)  # keyName -> Key
     persisted_namespaces: set = field(default_factory=set)
     channels: dict = field(default_factory=dict)  # name -> Channel
@@ -56,11 +59,14 @@ class App:
     def existing_channel(self, name: str) -> Channel | None:
         return self.channels.get(name)
 
+    def recently_active(self, channel: Channel, now: int) -> bool:
+        return now - channel.last_active < self.close_delay_ms
+
     def prune(self, now: int, in_use: set[str]) -> None:
-        """Drop channels nobody uses and whose history has expired."""
+        """Drop channels nobody uses, whose history has expired and that have closed."""
         for name, channel in list(self.channels.items()):
             channel.prune(now)
-            if name not in in_use and channel.is_idle():
+            if name not in in_use and channel.is_idle() and not self.recently_active(channel, now):
                 del self.channels[name]
 
     def _retention_of(self, name: str) -> int:
@@ -81,10 +87,11 @@ class Registry:
     """All apps, with key lookup and credential checks."""
 
     def __init__(self, clock: Clock, ids: IdSource, retention: Retention | None = None,
-                 timestamp_window_ms: int = 2 * 60 * 1000):
+                 timestamp_window_ms: int = 2 * 60 * 1000, close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS):
         self.clock = clock
         self.ids = ids
         self.retention = retention or Retention()
+        self.close_delay_ms = close_delay_ms
         self.tokens = TokenAuthority(clock, ids, timestamp_window_ms)
         self.apps: dict[str, App] = {}
         self.keys: dict[str, Key] = {}
@@ -97,7 +104,7 @@ class Registry:
             raise AblyError(42910, 429, f"Too many apps: at most {MAX_APPS}; delete some first")
         if app_id in self.apps:
             raise bad_request(f"App {app_id} already exists")
-        app = App(app_id, self.ids.short_id(6), self.retention, self.ids)
+        app = App(app_id, self.ids.short_id(6), self.retention, self.ids, self.close_delay_ms)
         self.apps[app_id] = app
         return app
 

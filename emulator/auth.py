@@ -74,6 +74,16 @@ def operations_for(cap: dict[str, list[str]], channel: str) -> set[str]:
     return ops
 
 
+def wildcard_operations(cap: dict[str, list[str]]) -> set[str]:
+    """What a capability grants on the wildcard resource itself: app-wide requests such as channel
+    enumeration need it there, and a namespace wildcard (`chat:*`) is not enough, as on Ably."""
+    ops: set[str] = set()
+    for resource, allowed in cap.items():
+        if resource in ("*", "[*]*"):
+            ops.update(ALL_OPERATIONS if "*" in allowed else allowed)
+    return ops
+
+
 def _intersect_ops(a: list[str], b: list[str]) -> list[str]:
     if "*" in a and "*" in b:
         return ["*"]

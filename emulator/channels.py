@@ -108,6 +108,9 @@ class Channel:
     log_bytes: int = 0  # message_size of everything in the log
     ids: OrderedDict = field(default_factory=OrderedDict)  # message id -> serial
     members: dict = field(default_factory=dict)  # (clientId, connectionId) -> Member
+    # When something last happened here (a message, a presence change, a detach, a status
+    # request): a channel stays active for a while after it, as on Ably. 0: never.
+    last_active: int = 0
 
     # -------------------------------------------------- serials
 
@@ -137,6 +140,7 @@ class Channel:
             for item in items:
                 self.remember_id(item.get("id"), item["serial"])
         event = Event(seq, now, kind, items, connection_id)
+        self.touch(now)
         self.log.append(event)
         self.log_bytes += event.size
         self.prune(now)
@@ -147,6 +151,7 @@ class Channel:
         self.seq = seq
         self.log.extend(events)
         self.log_bytes += sum(event.size for event in events)
+        self.last_active = max((event.timestamp for event in events), default=0)
         for event in events:
             for item in event.items if event.kind == "message" else ():
                 self.remember_id(item.get("id"), item.get("serial"))
@@ -170,6 +175,9 @@ class Channel:
 
     def is_idle(self) -> bool:
         return not self.log and not self.members
+
+    def touch(self, now: int) -> None:
+        self.last_active = max(self.last_active, now)
 
     # -------------------------------------------------- idempotency
 

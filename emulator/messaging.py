@@ -116,6 +116,13 @@ class Router:
             subs.pop(key, None)
             if not subs:
                 del self.subscribers[(app.app_id, channel)]
+                # The channel closes a while after its last attachment goes, not at once.
+                existing = app.existing_channel(channel)
+                if existing is not None:
+                    existing.touch(self.clock())
+
+    def is_attached(self, app: App, channel: str) -> bool:
+        return (app.app_id, channel) in self.subscribers
 
     def subscribers_of(self, app: App, channel: str) -> list[Subscriber]:
         return list(self.subscribers.get((app.app_id, channel), {}).values())
@@ -182,6 +189,7 @@ class Router:
         if fresh:
             if all(is_ephemeral(i) for i in fresh):
                 event = Event(0, now, "message", fresh, connection_id)  # delivered, never stored
+                channel.touch(now)
             else:
                 event = self._log(app, channel, "message", fresh, connection_id)
                 serials = event.serials

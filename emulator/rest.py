@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from urllib.parse import unquote_plus, urlencode
+from urllib.parse import quote, unquote_plus, urlencode
 
 from aiohttp import web
 
@@ -20,6 +20,7 @@ from .apps import Provisioned
 from .auth import Credentials, capability_string
 from .channels import Channel, HistoryQuery
 from .errors import AblyError, bad_request, not_found, too_large, unauthorized
+from .metadata import DEFAULT_LISTED, MAX_LISTED, ChannelQuery
 from .protocol import JSON, MSGPACK, canonical_items, dumps, loads, render_items
 from .service import Service
 
@@ -163,6 +164,36 @@ def history_query(params, channel: Channel) -> HistoryQuery:
     return HistoryQuery(limit, direction == "forwards", start, end, until_seq, cursor)
 
 
+def protocol_version(request: web.Request) -> int | None:
+    """The major protocol version the client asked for (`X-Ably-Version`, else `?v=`): some
+    answers changed shape with version 3."""
+    raw = request.headers.get("X-Ably-Version") or request.query.get("v") or ""
+    match = re.match(r"\s*([0-9]{1,4})", raw)
+    return int(match[1]) if match else None
+
+
+def channel_query(params, version: int | None) -> ChannelQuery:
+    """`GET /channels` parameters. `by` defaults to `value`, but to `id` from protocol version 3."""
+    raw_limit = params.get("limit") or str(DEFAULT_LISTED)
+    if not re.fullmatch(r"[0-9]{1,6}", raw_limit) or not 1 <= int(raw_limit) <= MAX_LISTED:
+        raise bad_request(f"Invalid limit: must be between 1 and {MAX_LISTED}", 40003)
+    by = params.get("by") or ("id" if version is not None and version >= 3 else "value")
+    if by not in ("id", "value"):
+        raise bad_request("Invalid value for 'by': expected id or value", 40003)
+    return ChannelQuery(params.get("prefix", ""), int(raw_limit), by == "id", params.get("cursor") or None)
+
+
+def listing_links(query: ChannelQuery, cursor: str | None) -> str:
+    params = {"limit": str(query.limit), "by": "id" if query.names_only else "value"}
+    if query.prefix:
+        params["prefix"] = query.prefix
+    # %20 rather than `+` for a space: ably-js decodes link params with decodeURIComponent.
+    links = [f'<./channels?{urlencode(params, quote_via=quote)}>; rel="first"']
+    if cursor is not None:
+        links.append(f'<./channels?{urlencode(dict(params, cursor=cursor), quote_via=quote)}>; rel="next"')
+    return ", ".join(links)
+
+
 def link_params(query: HistoryQuery, channel: Channel, cursor: tuple | None = None) -> dict:
     params = {"limit": str(query.limit), "direction": "forwards" if query.forwards else "backwards"}
     for name, value in (("start", query.start), ("end", query.end)):
@@ -206,6 +237,7 @@ class RestApi:
             ("POST", r"/apps", self.create_app),
             ("POST", r"/messages", self.batch_publish),
             ("GET", r"/presence", self.batch_presence),
+            ("GET", r"/channels", self.list_channels),
             ("DELETE", r"/apps/([^/]+)", self.delete_app),
             ("POST", r"/keys/([^/]+)/requestToken", self.request_token),
             ("POST", r"/channels/([^/]+)/messages", self.publish),
@@ -314,7 +346,8 @@ class RestApi:
     async def batch_presence(self, request):
         """GET /presence?channels=a,b: the members of several channels at once."""
         creds = self.authenticate(request)
-        names = [n for n in request.query.get("channels", "").split(",") if n]
+        separator = request.query.get("separator") or ","
+        names = [n for n in request.query.get("channels", "").split(separator) if n]
         if not names:
             raise bad_request("The 'channels' parameter is required")
         results = []
@@ -325,8 +358,16 @@ class RestApi:
             except AblyError as error:
                 results.append({"channel": name, "error": error.to_wire()})
         failures = sum(1 for r in results if "error" in r)
-        return respond(request, {"successCount": len(results) - failures, "failureCount": failures,
-                                 "results": results})
+        version = protocol_version(request)
+        if version is not None and version >= 3:
+            return respond(request, {"successCount": len(results) - failures, "failureCount": failures,
+                                     "results": results})
+        # Before version 3: a bare array, or a 400 whose body carries the per-channel outcomes.
+        if not failures:
+            return respond(request, results)
+        error = AblyError(40020, 400, "Batched response includes errors")
+        return respond(request, {"error": error.to_wire(), "batchResponse": results}, 400,
+                       {"X-Ably-Errorcode": str(error.code), "X-Ably-Errormessage": error.message})
 
     async def history(self, request, name):
         return self._history_page(request, name, "message", "messages")
@@ -356,4 +397,11 @@ class RestApi:
         return respond(request, render_items(members[:limit], items_format(request)))
 
     async def channel_details(self, request, name):
-        return respond(request, self.service.channel_details(self.authenticate(request), name))
+        return respond(request, self.service.channel_status(self.authenticate(request), name))
+
+    async def list_channels(self, request):
+        """GET /channels: the app's active channels, paged by name."""
+        creds = self.authenticate(request)
+        query = channel_query(request.query, protocol_version(request))
+        items, cursor = self.service.active_channels(creds, query)
+        return respond(request, items, 200, {"Link": listing_links(query, cursor)})

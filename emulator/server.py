@@ -15,7 +15,7 @@ from aiohttp import WSMsgType, web
 
 from . import DEFAULT_KEY
 from .access import AccessPolicy, exposure_warning
-from .apps import Registry, Retention
+from .apps import DEFAULT_CLOSE_DELAY_MS, Registry, Retention
 from .connection import Connection, Settings
 from .errors import AblyError
 from .messaging import Router
@@ -123,6 +123,7 @@ class Options:
     settings: Settings | None = None
     retention: Retention | None = None
     timestamp_window_ms: int = 2 * 60 * 1000
+    channel_close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS
     history_file: str | None = None
     allowed_origins: tuple[str, ...] = ()
 
@@ -132,7 +133,8 @@ class Emulator:
         ids = RandomIds()
         settings = options.settings or Settings()
         self.access = AccessPolicy(options.host, options.allowed_origins)
-        self.registry = Registry(now_ms, ids, options.retention or Retention(), options.timestamp_window_ms)
+        self.registry = Registry(now_ms, ids, options.retention or Retention(), options.timestamp_window_ms,
+                                 options.channel_close_delay_ms)
         self.default_key = self.registry.add_key_str(options.key)
         self.journal = HistoryJournal(HistoryStore(options.history_file), self.default_key.app_id) \
             if options.history_file else None

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Callable
 
 from .apps import App, Provisioned, Registry
-from .auth import Credentials, Token, operations_for
+from .auth import Credentials, Token, operations_for, wildcard_operations
 from .channels import Channel
 from .connection import CONNECTION_KEY, Connection, ConnectionState
 from .errors import AblyError, bad_request, capability_denied, unauthorized
 from .messaging import Published, Router, check_history_allowed
+from .metadata import ChannelQuery, channel_details, occupancy_metrics
 from .names import check_name
-from .protocol import MAX_MESSAGE_SIZE, Flag
+from .protocol import MAX_MESSAGE_SIZE
 
 
 def invalid_connection_key(reason: str) -> AblyError:
@@ -102,20 +103,47 @@ class Service:
         channel = self.registry.app_of(creds).existing_channel(channel_name)
         return channel.present_items(client_id, connection_id) if channel else []
 
-    def channel_details(self, creds: Credentials, channel_name: str) -> dict:
+    # -------------------------------------------------- channel metadata
+
+    def channel_status(self, creds: Credentials, channel_name: str) -> dict:
+        """`GET /channels/{name}`: its ChannelDetails. As on Ably, asking activates the channel."""
         if "channel-metadata" not in operations_for(creds.capability, check_name(channel_name)):
             raise capability_denied("channel-metadata", channel_name)
         app = self.registry.app_of(creds)
-        subs = self.router.subscribers_of(app, channel_name)
+        app.channel(channel_name).touch(self.registry.clock())
+        return self._details(app, channel_name)
+
+    def active_channels(self, creds: Credentials, query: ChannelQuery) -> tuple[list, str | None]:
+        """`GET /channels`: one page of the active channels (names, or ChannelDetails), and the
+        cursor for the next page, or None on the last."""
+        if "channel-metadata" not in wildcard_operations(creds.capability):
+            raise AblyError(40160, 401, "Action not permitted: listing channels needs the 'channel-metadata' "
+                                        "capability on the wildcard resource '*'")
+        app = self.registry.app_of(creds)
+        now = self.registry.clock()
+        candidates = set(app.channels) | self.router.channels_in_use(app)
+        names = sorted(n for n in candidates if query.matches(n) and self.is_active(app, n, now))
+        page = names[:query.limit]
+        cursor = page[-1] if len(names) > query.limit else None
+        if query.names_only:
+            return page, cursor
+        for name in page:
+            # Ably warns that listing with details keeps channels open: it counts as activity.
+            channel = app.existing_channel(name)
+            if channel is not None:
+                channel.touch(now)
+        return [self._details(app, name) for name in page], cursor
+
+    def is_active(self, app: App, channel_name: str, now: int) -> bool:
+        """Attached to, with presence members, or within the close delay of its last activity."""
+        if self.router.is_attached(app, channel_name):
+            return True
         channel = app.existing_channel(channel_name)
-        members = channel.members if channel else {}
-        metrics = {
-            "connections": len({s.connection_id for s in subs}),
-            "publishers": sum(1 for s in subs if s.modes & Flag.PUBLISH),
-            "subscribers": sum(1 for s in subs if s.modes & Flag.SUBSCRIBE),
-            "presenceConnections": len({m.connection_id for m in members.values()}),
-            "presenceMembers": len(members),
-            "presenceSubscribers": sum(1 for s in subs if s.modes & Flag.PRESENCE_SUBSCRIBE),
-        }
-        return {"channelId": channel_name,
-                "status": {"isActive": bool(subs or members), "occupancy": {"metrics": metrics}}}
+        return channel is not None and (bool(channel.members) or app.recently_active(channel, now))
+
+    def _details(self, app: App, channel_name: str) -> dict:
+        """Details of a channel that is active: a listed one is, and asking for one activates it."""
+        channel = app.existing_channel(channel_name)
+        metrics = occupancy_metrics(self.router.subscribers_of(app, channel_name),
+                                    len(channel.members) if channel else 0)
+        return channel_details(channel_name, metrics)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import CHANNEL_CLOSE_DELAY_S
 from .tools import require
 
 JS_DIR = Path(__file__).parent / "js"
@@ -16,7 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def test_ably_js_suite(emulator):
     require(shutil.which("node") is not None, "Node.js")
     assert (REPO_ROOT / "node_modules" / "ably").is_dir(), "run `npm ci` first: ably-js is missing"
-    env = dict(os.environ, ABLY_EMULATOR_URL=emulator.url, ABLY_EMULATOR_KEY=emulator.key)
+    env = dict(os.environ, ABLY_EMULATOR_URL=emulator.url, ABLY_EMULATOR_KEY=emulator.key,
+               ABLY_EMULATOR_CHANNEL_CLOSE_DELAY_S=str(CHANNEL_CLOSE_DELAY_S))
     tests = sorted(str(p.relative_to(REPO_ROOT)) for p in JS_DIR.glob("*.test.mjs"))
     try:
         result = subprocess.run(

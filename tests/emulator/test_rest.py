@@ -283,7 +283,9 @@ json_values = st.recursive(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     path=st.sampled_from(["/channels/fuzz/messages", "/keys/local.dev/requestToken", "/apps", "/messages",
-                          "/channels/fuzz/presence", "/channels/f%2Fz/messages?limit=x", "/time"]),
+                          "/channels/fuzz/presence", "/channels/f%2Fz/messages?limit=x", "/time",
+                          "/channels?prefix=f&limit=2&by=value", "/channels?cursor=%FF&limit=%C2%B2",
+                          "/channels/fuzz", "/presence?channels=fuzz,%5Bx&separator=%00"]),
     method=st.sampled_from(["GET", "POST"]),
     body=json_values,
     fmt=st.sampled_from(["application/json", "application/x-msgpack"]),

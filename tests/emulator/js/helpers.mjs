@@ -10,6 +10,8 @@ const url = new URL(process.env.ABLY_EMULATOR_URL ?? 'http://127.0.0.1:8081');
 export const KEY = process.env.ABLY_EMULATOR_KEY ?? 'local.dev:local-dev-secret';
 export const HOST = url.hostname;
 export const PORT = Number(url.port);
+// The emulator's --channel-close-delay: how long a channel stays listed after its last activity.
+export const CHANNEL_CLOSE_DELAY_MS = 1000 * Number(process.env.ABLY_EMULATOR_CHANNEL_CLOSE_DELAY_S ?? 60);
 
 let counter = 0;
 export const uniqueChannel = (label) => `js-${label}-${process.pid}-${Date.now()}-${counter++}`;
