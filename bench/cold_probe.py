@@ -1,13 +1,14 @@
 """Cold-start probe, run as a fresh process:
 
-    python bench/cold_probe.py FUNCTION ROUTE [PRELOAD [CANDIDATES]]
+    python bench/cold_probe.py FUNCTION METHOD ROUTE [PRELOAD [EXTRAS]]
 
 Imports the PRELOAD modules first (comma-separated: what Vercel's Python runtime has imported
-before it loads a function), applies the CANDIDATES (comma-separated names of changes to try),
-loads FUNCTION (a path like api/sendMessage.py) by path as the runtime does, POSTs one JSON chat
-message to ROUTE through WSGI, and prints wall-clock times (ns) as one JSON line. Apart from what
-it is asked to load, it imports only the standard library's basics, so its own cost is the same
-whatever it loads.
+before it loads a function), does the EXTRAS (comma-separated names, see EXTRAS below), loads
+FUNCTION (a path like api/sendMessage.py) by path as the runtime does, sends it one request
+(METHOD ROUTE, a JSON chat message as the body of a POST, the session in COLD_PROBE_SESSION as
+`Authorization: Bearer`) through WSGI, and prints wall-clock times (ns) as one JSON line. Apart
+from what it is asked to load, it imports only the standard library's basics, so its own cost is
+the same whatever it loads.
 """
 
 import time
@@ -18,44 +19,26 @@ import importlib  # noqa: E402 (the clock starts first)
 import importlib.util  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-BODY = json.dumps({"username": "Ana", "message": "cold start", "id": "cold-start-probe"}).encode()
+BODY = json.dumps({"message": "cold start", "id": "cold-start-probe"}).encode()
 # On stderr, so that -X importtime output can be told apart by phase.
 IMPORT_MARKER = "cold_probe: function import"
 REQUEST_MARKER = "cold_probe: first request"
 
 
-def ably_packages_without_init() -> None:
-    """`ably` and `ably.sync` as bare packages: their __init__ imports the async and realtime
-    clients, which a REST publish never uses. Their submodules read two constants from them."""
-    import re
+def tls_context() -> None:
+    """What talking to Ably's cloud adds to a first request and the local emulator does not: the
+    functions' client makes its TLS context (the system's CA certificates) on first use."""
+    import ssl
 
-    for name in ("ably", "ably.sync"):
-        spec = importlib.util.find_spec(name)
-        package = importlib.util.module_from_spec(spec)
-        source = Path(spec.origin).read_text()
-        for constant in ("api_version", "lib_version"):
-            setattr(package, constant, re.search(rf"^{constant} = '([^']+)'", source, re.M)[1])
-        sys.modules[name] = package
+    ssl.create_default_context()
 
 
-def http1_only() -> None:
-    """As if h2 were not installed: httpcore then skips HTTP/2, and httpx clients speak HTTP/1.1."""
-    sys.modules["h2"] = None
-    import httpx
-
-    make_client = httpx.Client.__init__
-
-    def http1_client(self, *args, **kwargs):
-        make_client(self, *args, **{**kwargs, "http2": False})
-
-    httpx.Client.__init__ = http1_client
-
-
-CANDIDATES = {"ably-rest-only": ably_packages_without_init, "http1": http1_only}
+EXTRAS = {"tls": tls_context}
 
 
 def load(relative_path: str):
@@ -67,12 +50,14 @@ def load(relative_path: str):
     return module
 
 
-def post(app, route: str) -> str:
+def call(app, method: str, route: str) -> str:
+    body = BODY if method == "POST" else b""
     environ = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": route, "QUERY_STRING": "", "SERVER_NAME": "localhost",
+        "REQUEST_METHOD": method, "PATH_INFO": route, "QUERY_STRING": "", "SERVER_NAME": "localhost",
         "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(BODY)),
-        "wsgi.input": io.BytesIO(BODY), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
+        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+        "HTTP_AUTHORIZATION": f"Bearer {os.environ.get('COLD_PROBE_SESSION', '')}",
+        "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
         "wsgi.version": (1, 0), "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
     }
     statuses = []
@@ -81,17 +66,17 @@ def post(app, route: str) -> str:
 
 
 def main() -> None:
-    function, route, preload, candidates = (sys.argv[1:] + ["", ""])[:4]
+    function, method, route, preload, extras = (sys.argv[1:] + ["", ""])[:5]
     for module in filter(None, preload.split(",")):
         importlib.import_module(module)
     preloaded_ns = time.time_ns()
     print(IMPORT_MARKER, file=sys.stderr, flush=True)
-    for candidate in filter(None, candidates.split(",")):
-        CANDIDATES[candidate]()
     app = load(function).app
     imported_ns = time.time_ns()
     print(REQUEST_MARKER, file=sys.stderr, flush=True)
-    status = post(app, route)
+    for extra in filter(None, extras.split(",")):
+        EXTRAS[extra]()
+    status = call(app, method, route)
     responded_ns = time.time_ns()
     print(json.dumps({"status": int(status.split()[0]), "started_ns": STARTED_NS, "preloaded_ns": preloaded_ns,
                       "imported_ns": imported_ns, "responded_ns": responded_ns}), flush=True)

@@ -1,7 +1,8 @@
 """2. Cold start: a fresh process to the first 200 from api/sendMessage.py, against a hello-world
 Flask function, both as Vercel runs them: from the output of a real `vercel build` (its Python
-environment, its bytecode), after the imports of Vercel's Python runtime. Candidate changes, the
-rate-limit engines under consideration and the function bundle are measured alongside."""
+environment, its bytecode), after the imports of Vercel's Python runtime. The design it replaced
+(publishing with ably-python), the token function's session check, the rate-limit engines and the
+function bundle are measured alongside."""
 
 import ast
 import json
@@ -19,49 +20,48 @@ from bench.cold_probe import IMPORT_MARKER, REQUEST_MARKER
 from bench.report import Table, ratio
 from bench.stats import median, percentile, scaled
 from tests.deploy.vercel_build import BuildFailed, build_python, bundled_files, function_dirs, vercel_build
+from bench.functions import settings_for
+from chat.sessions import Sessions, new_claim_id
 from tests.support.emulator import running_emulator
 
 GOAL = 1.5  # cold sendMessage / cold hello-world Flask, both with bytecode
-RATE_LIMIT_REQUIREMENTS = Path(__file__).with_name("cold_functions") / "requirements-ratelimit.txt"
-HELLO = ("bench/cold_functions/hello.py", "/api/hello")
-SEND_MESSAGE = ("api/sendMessage.py", "/api/sendMessage")
+COMPARED_REQUIREMENTS = Path(__file__).with_name("cold_functions") / "requirements-compared.txt"
+HELLO = ("bench/cold_functions/hello.py", "POST", "/api/hello")
+SEND_MESSAGE = ("api/sendMessage.py", "POST", "/api/sendMessage")
 
 
 @dataclass(frozen=True)
 class Variant:
     label: str
-    function: tuple[str, str]  # path, route
+    function: tuple[str, str, str]  # path, method, route
     bytecode: bool = True
     runtime: bool = True  # after the imports of Vercel's Python runtime, as on Vercel
-    candidates: str = ""  # changes the probe makes first (see cold_probe.CANDIDATES)
-    rate_limit_engines: bool = False  # with the rate-limit engines' packages on the path
+    extras: str = ""  # what the probe does before the first request (see cold_probe.EXTRAS)
+    compared: bool = False  # with the compared designs' packages on the path
     every: int = 1  # measured in one round out of `every`: the slow ones need fewer samples
 
 
 HELLO_AS_RUN = Variant("hello-world Flask", HELLO)
-SEND_AS_RUN = Variant("api/sendMessage.py", SEND_MESSAGE)
+# Against Ably's cloud the first request also makes a TLS context; against the emulator it does not.
+SEND_AS_RUN = Variant("api/sendMessage.py", SEND_MESSAGE, extras="tls")
 HELLO_NO_PYC = Variant("hello-world Flask, no .pyc", HELLO, bytecode=False, every=3)
-SEND_NO_PYC = Variant("api/sendMessage.py, no .pyc", SEND_MESSAGE, bytecode=False, every=3)
+SEND_NO_PYC = Variant("api/sendMessage.py, no .pyc", SEND_MESSAGE, bytecode=False, extras="tls", every=3)
 HELLO_BARE = Variant("hello-world Flask, bare interpreter", HELLO, runtime=False)
-SEND_BARE = Variant("api/sendMessage.py, bare interpreter", SEND_MESSAGE, runtime=False)
-CANDIDATES = [
+SEND_BARE = Variant("api/sendMessage.py, bare interpreter", SEND_MESSAGE, runtime=False, extras="tls")
+COMPARED = [
     SEND_AS_RUN,
-    Variant("HTTP/1.1 only (no h2)", SEND_MESSAGE, candidates="http1"),
-    Variant("ably without its async and realtime clients", SEND_MESSAGE, candidates="ably-rest-only"),
-    Variant("… and HTTP/1.1 only (no h2)", SEND_MESSAGE, candidates="ably-rest-only,http1"),
-    Variant("REST publish with httpx, no SDK", ("bench/cold_functions/publish_httpx.py", "/api/sendMessage")),
-    Variant("REST publish with the standard library, no SDK",
-            ("bench/cold_functions/publish_stdlib.py", "/api/sendMessage")),
+    Variant("publishing with ably-python's AblyRestSync, as before",
+            ("bench/cold_functions/send_with_sdk.py", "POST", "/api/sendMessage"), compared=True),
+    Variant("api/ably/auth.py (the session check, then signing)", ("api/ably/auth.py", "GET", "/api/ably/auth")),
 ]
 RATE_LIMITS = [
     HELLO_AS_RUN,
-    Variant("hello + limits 5.8 (moving window, memory)", ("bench/cold_functions/limits_memory.py", "/api/hello"),
-            rate_limit_engines=True),
-    Variant("hello + Flask-Limiter 4.1 (memory://)", ("bench/cold_functions/flask_limiter_memory.py", "/api/hello"),
-            rate_limit_engines=True),
+    Variant("hello + limits 5.8 (moving window, memory)", ("bench/cold_functions/limits_memory.py", "POST", "/api/hello")),
+    Variant("hello + Flask-Limiter 4.1 (memory://)",
+            ("bench/cold_functions/flask_limiter_memory.py", "POST", "/api/hello"), compared=True),
 ]
 VARIANTS = list(dict.fromkeys([HELLO_AS_RUN, SEND_AS_RUN, HELLO_NO_PYC, SEND_NO_PYC, HELLO_BARE, SEND_BARE,
-                               *CANDIDATES, *RATE_LIMITS]))
+                               *COMPARED, *RATE_LIMITS]))
 IMPORTTIME_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)$")
 PHASES = ["interpreter start", "runtime imports", "function imports", "first request"]
 
@@ -82,24 +82,24 @@ def runtime_imports(python: Path) -> list[str]:
 class Probe:
     """Spawns cold_probe.py in the build's own Python environment, in the built project."""
 
-    def __init__(self, project: Path, python: Path, env: dict, no_pyc_cache: str, engines_path: str):
+    def __init__(self, project: Path, python: Path, env: dict, no_pyc_cache: str, compared_path: str):
         self.project, self.python, self.preload = project, python, ",".join(runtime_imports(python))
         # As on Vercel: no bytecode is written, and PYTHONPATH is the bundle's packages only.
         self.env = {key: value for key, value in env.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
         self.env["PYTHONDONTWRITEBYTECODE"] = "1"
-        self.no_pyc_cache, self.engines_path = no_pyc_cache, engines_path
+        self.no_pyc_cache, self.compared_path = no_pyc_cache, compared_path
 
     def spawn(self, variant: Variant, python_flags: tuple = ()) -> tuple[dict, str]:
         """One fresh interpreter: the phases' durations (ms) and its stderr."""
         env = dict(self.env)
         if not variant.bytecode:  # an empty cache dir: every module is compiled from source
             env["PYTHONPYCACHEPREFIX"] = self.no_pyc_cache
-        if variant.rate_limit_engines:
-            env["PYTHONPATH"] = self.engines_path
-        path, route = variant.function
+        if variant.compared:
+            env["PYTHONPATH"] = self.compared_path
+        path, method, route = variant.function
         spawned_ns = time.time_ns()
-        done = subprocess.run([self.python, *python_flags, "bench/cold_probe.py", path, route,
-                               self.preload if variant.runtime else "", variant.candidates],
+        done = subprocess.run([self.python, *python_flags, "bench/cold_probe.py", path, method, route,
+                               self.preload if variant.runtime else "", variant.extras],
                               cwd=self.project, env=env, capture_output=True, text=True, timeout=60)
         if done.returncode or not done.stdout.strip():
             raise RuntimeError(f"the probe failed for {variant.label}:\n{done.stderr[-2000:]}")
@@ -112,10 +112,10 @@ class Probe:
         return timings, done.stderr
 
 
-def install_rate_limit_engines(python: Path, target: Path) -> None:
+def install_compared(python: Path, target: Path) -> None:
     uv = Path(sys.executable).with_name("uv")
     subprocess.run([uv, "pip", "install", "--quiet", "--python", python, "--target", target, "--no-deps",
-                    "--compile-bytecode", "-r", RATE_LIMIT_REQUIREMENTS], check=True, timeout=300)
+                    "--compile-bytecode", "-r", COMPARED_REQUIREMENTS], check=True, timeout=300)
 
 
 def parse_importtime(stderr: str) -> dict[str, dict]:
@@ -142,12 +142,15 @@ def run() -> list[Table]:
         project = output.parents[1]
         (project / ".env").unlink()  # a leak check for the deploy test; no deployment has one
         python = build_python(output)
-        install_rate_limit_engines(python, Path(scratch) / "engines")
+        install_compared(python, Path(scratch) / "compared")
         empty_cache = Path(scratch) / "no-pyc"
         empty_cache.mkdir()
         with running_emulator() as emulator:
-            env = {**os.environ, "ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url}
-            probe = Probe(project, python, env, str(empty_cache), str(Path(scratch) / "engines"))
+            # Every probe sends the same session, as a page would: the function checks it.
+            session = Sessions(settings_for(emulator)).issue("Ana", "general", new_claim_id())
+            env = {**os.environ, "ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url,
+                   "COLD_PROBE_SESSION": session}
+            probe = Probe(project, python, env, str(empty_cache), str(Path(scratch) / "compared"))
             timings = {variant: [] for variant in VARIANTS}
             for index in range(spawn_rounds):
                 due = [variant for variant in VARIANTS if index % variant.every == 0]
@@ -159,7 +162,7 @@ def run() -> list[Table]:
                 for variant in importtimes:
                     importtimes[variant].append(parse_importtime(probe.spawn(variant, ("-X", "importtime"))[1]))
         bundles = bundle_table(output, project)
-    return [cold_start_table(timings), candidates_table(timings), rate_limit_table(timings),
+    return [cold_start_table(timings), compared_table(timings), rate_limit_table(timings),
             import_table(importtimes), bundles]
 
 
@@ -189,8 +192,7 @@ def cold_start_table(timings: dict[Variant, list[dict]]) -> Table:
         rows=rows,
         interpretation=f"A cold sendMessage answers in {ratio(send, hello)} the time of a hello-world Flask "
                        f"function, both with bytecode after the runtime's imports (goal ≤ {GOAL}×: "
-                       + ("met" if met else f"not met: {needed:.0f} ms too slow at the median; the candidates "
-                                            "below measure what would close the gap") + "). "
+                       + ("met" if met else f"not met: {needed:.0f} ms too slow at the median") + "). "
                        f"Without bytecode (Vercel's default) it takes {ratio(p50(timings[SEND_NO_PYC]), send)} its "
                        f"own time with bytecode; in a bare interpreter, {bare} the bare hello.",
         notes=[
@@ -202,9 +204,8 @@ def cold_start_table(timings: dict[Variant, list[dict]]) -> Table:
             "modules vercel_runtime/vc_init.py imports before it imports the function (asyncio, http.server, "
             "logging, its own helpers), which the function then finds loaded; 'bare interpreter' skips them, "
             "as earlier runs of this benchmark did; function imports = loading the function by path; first "
-            "request = the WSGI call, creating the Ably client included.",
-            "Against the emulator (plain HTTP) ably-python uses token auth, so sendMessage's first request "
-            "includes a token request; against Ably over TLS it would use the key (Basic auth) directly.",
+            "request = the WSGI call with a session, as the page sends it, after making the TLS context that "
+            "publishing to Ably's cloud needs (the emulator speaks plain HTTP, so the probe makes it).",
             "Fresh processes, one of each variant per round in rotating order; the machine is shared, so "
             "compare ratios within a run.",
         ],
@@ -214,34 +215,31 @@ def cold_start_table(timings: dict[Variant, list[dict]]) -> Table:
     )
 
 
-def candidates_table(timings: dict[Variant, list[dict]]) -> Table:
+def compared_table(timings: dict[Variant, list[dict]]) -> Table:
     hello, send = p50(timings[HELLO_AS_RUN]), p50(timings[SEND_AS_RUN])
+    with_sdk, auth = COMPARED[1], COMPARED[2]
     rows = [[variant.label, p50(timings[variant]), p90(timings[variant]), p50(timings[variant], "function imports"),
              p50(timings[variant], "first request"), p50(timings[variant]) - send,
              ratio(p50(timings[variant]), hello), "yes" if p50(timings[variant]) <= GOAL * hello else "no"]
-            for variant in CANDIDATES]
-    lean = CANDIDATES[3]
+            for variant in COMPARED]
     return Table(
-        title=f"Candidates for a cold sendMessage ≤ {GOAL}× hello-world Flask "
-              "(with bytecode, after the runtime's imports)",
-        columns=["Variant", "p50 ms", "p90 ms", "function imports", "first request", "Δ p50 vs now", "p50 / hello",
-                 f"≤ {GOAL}×"],
+        title="What the design costs a cold start, against what it replaced (with bytecode, after the runtime's "
+              "imports)",
+        columns=["Function", "p50 ms", "p90 ms", "function imports", "first request", "Δ p50 vs sendMessage",
+                 "p50 / hello", f"≤ {GOAL}×"],
         rows=rows,
-        interpretation=f"Keeping the SDK but loading only its REST client over HTTP/1.1 gives "
-                       f"{ratio(p50(timings[lean]), hello)}; publishing without the SDK, "
-                       f"{ratio(p50(timings[CANDIDATES[4]]), hello)} (httpx) or "
-                       f"{ratio(p50(timings[CANDIDATES[5]]), hello)} (standard library).",
+        interpretation=f"Publishing with the functions' own REST client, sendMessage takes {ratio(send, hello)} "
+                       f"hello-world Flask; publishing with ably-python, as before, "
+                       f"{ratio(p50(timings[with_sdk]), hello)}. The token function, which checks the session "
+                       f"and signs, takes {ratio(p50(timings[auth]), hello)}: Flask, itsdangerous (which comes "
+                       "with Flask) and the rate limits, nothing else.",
         notes=[
-            "The first four rows are the real api/sendMessage.py; the probe changes what it imports before "
-            "loading it (bench/cold_probe.py): h2 made unavailable and httpx clients made without http2, so "
-            "httpcore skips HTTP/2 (ably-python asks for it, and h2 comes with it); `ably` and `ably.sync` "
-            "registered without running their __init__, which import the async REST and both realtime "
-            "clients (websockets, pyee); then both.",
-            "The last two are hello-world Flask plus the same REST publish (bench/cold_functions/): "
-            "acknowledged and idempotent, but without the SDK's fallback hosts, retries and error parsing, "
-            "which cost nothing until something fails. The standard-library one makes the TLS context "
-            "publishing to Ably needs (from certifi's bundle, as httpx does); both use Basic auth, the SDK "
-            "a token (see above).",
+            "The second row is api/sendMessage.py with its publish made by ably-python's AblyRestSync "
+            "(bench/cold_functions/send_with_sdk.py; the SDK installed next to the build's packages for this "
+            "row): it imports the SDK's async and realtime clients and httpx with HTTP/2, and against the "
+            "emulator it asks for a token first (Basic auth needs TLS in ably-python).",
+            "The token function needs no TLS context and no Ably request: it only reads the session "
+            "(`Authorization: Bearer`) and signs a TokenRequest.",
         ],
     )
 
@@ -262,8 +260,9 @@ def rate_limit_table(timings: dict[Variant, list[dict]]) -> Table:
                        + f" to a cold start. At {GOAL}× hello-world Flask, a function may take "
                          f"{(GOAL - 1) * hello:.0f} ms more than it; sendMessage takes {send - hello:.0f} ms more "
                          "today.",
-        notes=[f"Installed from {RATE_LIMIT_REQUIREMENTS.relative_to(Path(__file__).parents[1])} next to the "
-               "build's packages, with bytecode, only for these rows; one limit per IP, checked on the request."],
+        notes=["limits is one of the functions' own packages; Flask-Limiter is installed from "
+               f"{COMPARED_REQUIREMENTS.relative_to(Path(__file__).parents[1])} next to the build's packages, "
+               "with bytecode, for its row only; one limit per IP, checked on the request."],
     )
 
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import httpx
-from ably.sync.types.message import Message
 
-from bench.functions import rest_channel, send_message_app, session_headers, settings_for
+from bench.functions import CHANNEL, send_message_app, session_headers, settings_for
+from chat.ably_rest import Ably
 from bench.processes import JsonLineProcess, cpu_seconds, peak_rss_mib
 from bench.report import Table, ratio
 from bench.stats import median, p99, percentile, scaled
@@ -66,7 +66,7 @@ class Publishers:
         settings = settings_for(emulator)
         self.function = send_message_app(settings).test_client()
         self.headers = session_headers(settings)
-        self.rest_channel = rest_channel(settings)
+        self.ably = Ably(settings)  # the functions' own REST client
         self.bare = httpx.Client(base_url=bare_url)
 
     def through_function(self, seq: int) -> None:
@@ -77,7 +77,7 @@ class Publishers:
             raise RuntimeError(f"sendMessage answered {response.status_code}: {response.get_data(as_text=True)}")
 
     def rest_publish(self, seq: int) -> None:
-        self.rest_channel.publish(Message(name=EVENT, data=chat_payload(seq)))
+        self.ably.publish(CHANNEL, EVENT, chat_payload(seq), str(uuid.uuid4()))
 
     def bare_broadcast(self, seq: int) -> None:
         self.bare.post("/publish", content=json.dumps(chat_payload(seq))).raise_for_status()

@@ -4,7 +4,6 @@ Each benchmark gets fresh apps from chat.web.create_app with its own settings: n
 with the process or with another benchmark, nothing to reset.
 """
 
-from ably.sync.rest.rest import AblyRestSync
 from flask import Flask
 
 from chat.ably_rest import Ably
@@ -27,17 +26,9 @@ def settings_for(emulator) -> Settings:
 def send_message_app(settings: Settings, ably: Ably | None = None) -> Flask:
     """A fresh api/sendMessage.py app whose rate limits never refuse a benchmark request."""
     return create_app(load_function("api/sendMessage.py").routes, settings=settings, ably=ably,
-                      limits=Limits(scale=GENEROUS))
+                      limits=Limits(settings.redis_url, scale=GENEROUS))
 
 
 def session_headers(settings: Settings, username: str = "bench") -> dict:
     """What the page sends: a session for `username` in the default room."""
     return {"Authorization": f"Bearer {Sessions(settings).issue(username, DEFAULT_ROOM, new_claim_id())}"}
-
-
-def rest_channel(settings: Settings):
-    """ably-python's REST client on the chat channel of the emulator (Basic auth needs TLS in
-    ably-python, so it asks for tokens)."""
-    endpoint = settings.ably_endpoint
-    return AblyRestSync(key=settings.ably_key, endpoint=endpoint.host, port=endpoint.port, tls=False,
-                        use_token_auth=True).channels.get(CHANNEL)

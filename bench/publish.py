@@ -1,9 +1,12 @@
-"""1. Publish path: server-side time of one chat message, three ways, round-robin in one loop.
+"""1. Publish path: server-side time of one chat message, four ways, round-robin in one loop.
 
-- `sendMessage (warm)`: api/sendMessage.py as it is, time inside the WSGI call.
+- `sendMessage (warm, limits in memory)`: api/sendMessage.py as it is, time inside the WSGI call.
+- `sendMessage (warm, limits in Redis)`: the same with REDIS_URL set, to a local redis-server.
 - `connection per request`: the same function with its publish swapped for the design it
   replaces: open an AblyRealtime connection, wait for `connected`, publish, close.
-- `bare REST publish`: ably-python's AblyRestSync publish alone, no Flask (the floor).
+- `bare REST publish`: the functions' REST publish alone, no Flask, no session, no limits (the floor).
+
+And the session check alone, which every request to sendMessage and the token function makes.
 """
 
 import asyncio
@@ -11,18 +14,22 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+from dataclasses import replace
+
 from ably import AblyRealtime
-from ably.sync.types.message import Message as SyncMessage
 from ably.types.message import Message
 from werkzeug.test import EnvironBuilder
 
-from bench.functions import rest_channel, send_message_app, session_headers, settings_for
+from bench.functions import send_message_app, session_headers, settings_for
 from bench.report import Table, ratio
 from bench.stats import median, p99, scaled
 from chat.ably_rest import Ably
 from chat.config import Settings
 from chat.messages import EVENT
+from chat.rooms import DEFAULT_ROOM, channel_for
+from chat.sessions import Sessions
 from tests.support.emulator import running_emulator
+from tests.support.redis import running_redis
 
 WARMUP_ROUNDS = 5
 
@@ -64,26 +71,36 @@ def timed_wsgi_post(app, body: dict, headers: dict) -> float:
 
 def run() -> list[Table]:
     rounds = scaled(500, minimum=20)
-    with running_emulator() as emulator:
+    with running_emulator() as emulator, running_redis() as redis:
         settings = settings_for(emulator)
         warm = send_message_app(settings)
+        warm_redis = send_message_app(replace(settings, redis_url=redis.url))
         per_request = send_message_app(settings, ably=ConnectionPerRequest(settings))
-        floor_channel = rest_channel(settings)
+        floor = Ably(settings)
         senders = [session_headers(settings, f"bench{n}") for n in range(50)]
+        sessions = Sessions(settings)
 
         def body(round_index: int) -> dict:
             return {"message": f"round {round_index}", "id": str(uuid.uuid4())}
 
         def bare_rest(round_index: int) -> float:
-            message = SyncMessage(name=EVENT, data=chat_data("bench", f"round {round_index}"), id=str(uuid.uuid4()))
+            data, message_id = chat_data("bench", f"round {round_index}"), str(uuid.uuid4())
             started = time.perf_counter()
-            floor_channel.publish(message)
+            floor.publish(channel_for(DEFAULT_ROOM), EVENT, data, message_id)
+            return time.perf_counter() - started
+
+        def session_check(round_index: int) -> float:
+            header = senders[round_index % 50]["Authorization"]
+            started = time.perf_counter()
+            sessions.from_header(header)
             return time.perf_counter() - started
 
         variants = {
-            "sendMessage (warm, Flask + REST)": lambda i: timed_wsgi_post(warm, body(i), senders[i % 50]),
+            "sendMessage (warm, limits in memory)": lambda i: timed_wsgi_post(warm, body(i), senders[i % 50]),
+            "sendMessage (warm, limits in Redis)": lambda i: timed_wsgi_post(warm_redis, body(i), senders[i % 50]),
             "connection per request (replaced design)": lambda i: timed_wsgi_post(per_request, body(i), senders[i % 50]),
             "bare REST publish (floor)": bare_rest,
+            "the session check alone": session_check,
         }
         samples = {name: [] for name in variants}
         names = list(variants)
@@ -97,7 +114,7 @@ def run() -> list[Table]:
 
 
 def publish_table(samples: dict[str, list[float]], rounds: int) -> Table:
-    warm, per_request, floor = samples.values()
+    warm, warm_redis, per_request, floor, session = samples.values()
     rows = [[name, len(values), median(values), p99(values), ratio(median(values), median(floor)),
              ratio(p99(values), p99(floor))] for name, values in samples.items()]
     return Table(
@@ -106,11 +123,14 @@ def publish_table(samples: dict[str, list[float]], rounds: int) -> Table:
         rows=rows,
         interpretation=(
             f"The warm function takes {ratio(median(warm), median(floor))} the time of a bare REST publish "
-            f"at the median; "
-            f"a realtime connection per request costs {ratio(median(per_request), median(warm))} "
-            f"the current function (p99: {ratio(p99(per_request), p99(warm))})."),
+            f"at the median with its limits in memory, {ratio(median(warm_redis), median(floor))} with them in "
+            f"Redis (+{median(warm_redis) - median(warm):.2f} ms); the session check is "
+            f"{median(session) * 1000:.0f} µs of it; a realtime connection per request costs "
+            f"{ratio(median(per_request), median(warm))} the current function (p99: "
+            f"{ratio(p99(per_request), p99(warm))})."),
         notes=[f"{rounds} rounds after {WARMUP_ROUNDS} warm-up rounds, one request of each variant per round, "
-               "in rotating order, all against one local emulator.",
-               "Both Flask variants get rate limits so generous they never refuse; the limiter code "
-               "still runs (in memory), and each request carries a session, as the page's do."],
+               "in rotating order, all against one local emulator and, for the Redis row, one local "
+               "redis-server.",
+               "The Flask variants count against rate limits so generous they never refuse (two limits per "
+               "request: per address and per person), and each request carries a session, as the page's do."],
     )

@@ -131,11 +131,18 @@ class Ably:
         raise TimeoutError("no Ably host answered in time")
 
     def _exchange(self, host: tuple, method: str, path: str, payload, headers) -> tuple[int, bytes]:
-        connection = self._connection(host)
+        connection, reused = self._connection(host)
         try:
             connection.request(method, path, body=payload, headers=headers)
             response = connection.getresponse()
             raw = response.read()
+        except (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine):
+            connection.close()
+            if not reused:
+                raise
+            # A kept-alive connection the host has since closed (a restart, an idle timeout): try
+            # once on a fresh one. Repeating a publish is safe, its id makes it count once.
+            return self._exchange_fresh(host, method, path, payload, headers)
         except BaseException:
             connection.close()
             raise
@@ -147,17 +154,25 @@ class Ably:
                 connection.close()
         return response.status, raw
 
-    def _connection(self, host: tuple) -> http.client.HTTPConnection:
-        """An idle kept-alive connection to `host`, or a new one: one TLS handshake per warm instance."""
+    def _exchange_fresh(self, host: tuple, method: str, path: str, payload, headers) -> tuple[int, bytes]:
+        with self._lock:
+            stale = self._idle.pop(host, [])  # the other idle ones are likely just as stale
+        for connection in stale:
+            connection.close()
+        return self._exchange(host, method, path, payload, headers)
+
+    def _connection(self, host: tuple) -> tuple[http.client.HTTPConnection, bool]:
+        """An idle kept-alive connection to `host` (and True), or a new one: one TLS handshake per
+        warm instance."""
         with self._lock:
             idle = self._idle.get(host)
             if idle:
-                return idle.pop()
+                return idle.pop(), True
             if self._tls and self._tls_context is None:
                 self._tls_context = ssl.create_default_context()
         if self._tls:
-            return http.client.HTTPSConnection(*host, timeout=self._timeout_s, context=self._tls_context)
-        return http.client.HTTPConnection(*host, timeout=self._timeout_s)
+            return http.client.HTTPSConnection(*host, timeout=self._timeout_s, context=self._tls_context), False
+        return http.client.HTTPConnection(*host, timeout=self._timeout_s), False
 
 
 def _quoted(channel: str) -> str:

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.dev import FUNCTION_SETTINGS
+from chat.config import VARIABLES
 from tests.support.app import START_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ GONE_TIMEOUT = 60  # generous: the machine is shared; the launcher and its guard
 def launcher_env(**variables: str) -> dict[str, str]:
     """The test's environment without any setting or port a developer may have exported."""
     env = {name: value for name, value in os.environ.items()
-           if name not in {*FUNCTION_SETTINGS, "PORT", "EMULATOR_PORT"}}
+           if name not in {*VARIABLES, "PORT", "EMULATOR_PORT"}}
     return {**env, "PYTHONUNBUFFERED": "1", **variables}
 
 

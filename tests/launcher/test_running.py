@@ -41,7 +41,10 @@ def test_with_the_default_emulator_port_busy_it_serves_the_chat_and_goes_entirel
 
     page = httpx.get(app_url + "/")
     assert page.status_code == 200 and "<title>Chat" in page.text
-    auth = httpx.get(app_url + "/api/ably/auth", params={"clientId": "Ana"})
+    claimed = httpx.post(app_url + "/api/session", json={"username": "Ana"}, timeout=60)
+    assert claimed.status_code == 200, claimed.text
+    auth = httpx.get(app_url + "/api/ably/auth", headers={"Authorization": f"Bearer {claimed.json()['session']}"},
+                     timeout=60)
     assert auth.status_code == 200 and auth.json()["keyName"] == "local.dev"
     assert auth.headers["X-Realtime-Endpoint"] == emulator_url
     assert httpx.get(emulator_url + "/time").status_code == 200

@@ -140,11 +140,11 @@ def test_page_and_node_client_reconnect_by_themselves_after_the_emulator_restart
           f"Node client went {' -> '.join(watcher_states)}; messages before and after the restart shown once")
 
 
-def test_a_warm_function_renews_its_token_after_the_emulator_restarts(emulator_on_fixed_port, send_message_to):
+def test_a_warm_function_keeps_publishing_after_the_emulator_restarts(emulator_on_fixed_port, send_message_to):
     send = send_message_to(emulator_on_fixed_port.url, emulator_on_fixed_port.key)
     assert send({"username": "Ana", "message": "before", "id": "warm-before"}).status_code == 200
 
-    emulator_on_fixed_port.restart()  # the token the function holds is unknown to the new emulator
+    emulator_on_fixed_port.restart()  # the connection the function keeps alive is gone with it
 
     response = send({"username": "Ana", "message": "after", "id": "warm-after"})
     assert response.status_code == 200, response.get_json()
