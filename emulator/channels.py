@@ -106,7 +106,7 @@ class Channel:
     seq: int = 0
     log: deque = field(default_factory=deque)
     log_bytes: int = 0  # message_size of everything in the log
-    ids: OrderedDict = field(default_factory=OrderedDict)  # message id -> serial
+    serial_of_message: OrderedDict = field(default_factory=OrderedDict)  # message id -> serial, for idempotency
     members: dict = field(default_factory=dict)  # (clientId, connectionId) -> Member
     # When something last happened here (a message, a presence change, a detach, a status
     # request): a channel stays active for a while after it, as on Ably. 0: never.
@@ -161,8 +161,8 @@ class Channel:
         while self.log and (len(self.log) > MAX_LOG_ENTRIES or self.log_bytes > MAX_LOG_BYTES
                             or now - self.log[0].timestamp > self.retention_ms):
             self.log_bytes -= self.log.popleft().size
-        while self.ids and len(self.ids) > MAX_IDEMPOTENT_IDS:
-            self.ids.popitem(last=False)
+        while self.serial_of_message and len(self.serial_of_message) > MAX_IDEMPOTENT_IDS:
+            self.serial_of_message.popitem(last=False)
 
     def events_after(self, seq: int) -> list[Event] | None:
         """Events after `seq`, or None if some of them were already pruned."""
@@ -182,11 +182,11 @@ class Channel:
     # -------------------------------------------------- idempotency
 
     def seen_id(self, message_id: str | None) -> str | None:
-        return self.ids.get(message_id) if message_id else None
+        return self.serial_of_message.get(message_id) if message_id else None
 
     def remember_id(self, message_id: str | None, serial: str) -> None:
         if message_id:
-            self.ids[message_id] = serial
+            self.serial_of_message[message_id] = serial
 
     # -------------------------------------------------- presence
 

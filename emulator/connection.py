@@ -59,7 +59,7 @@ class Attachment:
 @dataclass
 class Connection:
     id: str
-    key: str
+    connection_key: str  # what a client resumes with (not an API key)
     app: App
     creds: Credentials
     client_id: str | None
@@ -82,7 +82,7 @@ class Connection:
             self.transport.send(pm)
 
     def knows_key(self, key: str) -> bool:
-        return key == self.key or key in self.earlier_keys
+        return key == self.connection_key or key in self.earlier_keys
 
     def start_timer(self, timer: Timer, handle: TimerHandle) -> None:
         self.cancel_timer(timer)

@@ -100,8 +100,9 @@ def visible_items(sub: Subscriber, event: Event) -> list[dict]:
 
 
 @dataclass
-class Router:
-    """Attached connections per (app, channel), and publishing into channels."""
+class Fanout:
+    """Who is attached to each channel (per app), and getting events to them: publishing and
+    presence are validated, logged in the channel, then fanned out to every live subscriber."""
     clock: Clock
     ids: IdSource
     sink: EventSink | None = None  # told of each logged event (the history journal)
@@ -130,10 +131,10 @@ class Router:
     def channels_in_use(self, app: App) -> set[str]:
         return {name for (app_id, name) in self.subscribers if app_id == app.app_id}
 
-    def deliver(self, app: App, channel: Channel, event: Event, first: str | None = None) -> None:
-        """Send an event to every live subscriber; `first` (the publisher) goes first
-        so it sees its echo before its ACK."""
-        subs = sorted(self.subscribers_of(app, channel.name), key=lambda s: s.connection_id != first)
+    def deliver(self, app: App, channel: Channel, event: Event, sender: str | None = None) -> None:
+        """Send an event to every live subscriber; the `sender`'s connection goes first, so that it
+        sees its echo before its ACK."""
+        subs = sorted(self.subscribers_of(app, channel.name), key=lambda s: s.connection_id != sender)
         frames: dict[str, SharedFrame] = {}  # by wire name: one frame for all who attached that way
         for sub in subs:
             if not sub.live:
@@ -193,7 +194,7 @@ class Router:
             else:
                 event = self._log(app, channel, "message", fresh, connection_id)
                 serials = event.serials
-            self.deliver(app, channel, event, first=connection_id)
+            self.deliver(app, channel, event, sender=connection_id)
         return Published(prefix, [s if isinstance(s, str) else serials[s] for s in sources])
 
     # -------------------------------------------------- presence
@@ -225,7 +226,7 @@ class Router:
         changed = [c for c in (channel.apply_presence(i) for i in items) if c is not None]
         if changed:
             event = self._log(app, channel, "presence", changed, connection_id)
-            self.deliver(app, channel, event, first=connection_id)
+            self.deliver(app, channel, event, sender=connection_id)
 
     def leave_all(self, app: App, channel: Channel, connection_id: str) -> None:
         """Server-generated LEAVEs for a connection's members (close, detach, timeout)."""

@@ -90,16 +90,16 @@ class Realtime:
             conn, failure = self._continue(continuity_key, creds, client_id, transport)
         if conn is None:
             conn = Connection(
-                id=self.ids.short_id(12), key="", app=self.registry.app_of(creds), creds=creds,
+                id=self.ids.short_id(12), connection_key="", app=self.registry.app_of(creds), creds=creds,
                 client_id=client_id, echo=echo, leave_delay_ms=leave_delay, max_idle_ms=max_idle,
                 transport=transport,
             )
             self.connections[conn.id] = conn
         else:
             conn.echo, conn.leave_delay_ms, conn.max_idle_ms = echo, leave_delay, max_idle
-        if conn.key:
-            conn.earlier_keys.append(conn.key)
-        conn.key = f"{conn.id}!{self.ids.secret(12)}"
+        if conn.connection_key:
+            conn.earlier_keys.append(conn.connection_key)
+        conn.connection_key = f"{conn.id}!{self.ids.secret(12)}"
         self._schedule_token_expiry(conn)
         conn.send(self._connected_frame(conn, failure))
         return conn
@@ -146,7 +146,7 @@ class Realtime:
 
     def _connected_frame(self, conn: Connection, error: AblyError | None = None) -> dict:
         details = {
-            "connectionKey": conn.key,
+            "connectionKey": conn.connection_key,
             "clientId": conn.client_id,
             "maxMessageSize": self.settings.max_message_size,
             "maxFrameSize": self.settings.max_frame_size,
@@ -156,7 +156,7 @@ class Realtime:
             "connectionStateTtl": self.settings.connection_state_ttl_ms,
             "maxIdleInterval": conn.max_idle_ms,
         }
-        pm = {"action": Action.CONNECTED, "connectionId": conn.id, "connectionKey": conn.key,
+        pm = {"action": Action.CONNECTED, "connectionId": conn.id, "connectionKey": conn.connection_key,
               "connectionDetails": details}
         if error is not None:
             pm["error"] = error.to_wire()

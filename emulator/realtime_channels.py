@@ -67,7 +67,7 @@ def run_acked(conn: Connection, pm: dict, operation: Callable[[], dict | None]) 
 
 class RealtimeChannels:
     def __init__(self, service: Service, ids: IdSource, settings: Settings):
-        self.router = service.router
+        self.fanout = service.fanout
         self.clock = service.registry.clock
         self.ids = ids
         self.settings = settings
@@ -101,7 +101,7 @@ class RealtimeChannels:
             conn.send(event_frame(event, channel, ref.wire, items))
         if members:
             self._send_sync(conn, ref.wire, members)
-        self.router.attach(conn.app, ref.name, subscriber)
+        self.fanout.attach(conn.app, ref.name, subscriber)
 
     def _requested_attachment(self, conn: Connection, pm: dict) -> tuple[Attachment, tuple]:
         """What an ATTACH asks for, as far as it is allowed, and its rewind; or why not."""
@@ -206,22 +206,22 @@ class RealtimeChannels:
         connection's members there with it."""
         conn.attachments.pop(key, None)
         name, view = key
-        self.router.detach(conn.app, name, (conn.id, view))
+        self.fanout.detach(conn.app, name, (conn.id, view))
         channel = conn.app.existing_channel(name)
         if view is None and channel is not None and name in conn.presence_channels:
-            self.router.leave_all(conn.app, channel, conn.id)
+            self.fanout.leave_all(conn.app, channel, conn.id)
             conn.presence_channels.discard(name)
 
     def drop_all(self, conn: Connection) -> None:
         for name, view in list(conn.attachments):
-            self.router.detach(conn.app, name, (conn.id, view))
+            self.fanout.detach(conn.app, name, (conn.id, view))
         conn.attachments.clear()
 
     def leave_everywhere(self, conn: Connection) -> None:
         for name in list(conn.presence_channels):
             channel = conn.app.existing_channel(name)
             if channel is not None:
-                self.router.leave_all(conn.app, channel, conn.id)
+                self.fanout.leave_all(conn.app, channel, conn.id)
         conn.presence_channels.clear()
 
     # ================================================== the connection changed
@@ -233,9 +233,9 @@ class RealtimeChannels:
         self.refresh(conn)
 
     def refresh(self, conn: Connection) -> None:
-        """Tell the router whether each attachment can be delivered to right now."""
+        """Tell the fanout whether each attachment can be delivered to right now."""
         for attachment in conn.attachments.values():
-            self.router.attach(conn.app, attachment.ref.name, self._subscriber(conn, attachment))
+            self.fanout.attach(conn.app, attachment.ref.name, self._subscriber(conn, attachment))
 
     def reauthorize(self, conn: Connection) -> None:
         """A new token is in place: channels it no longer allows fail, the others get the modes it
@@ -252,7 +252,7 @@ class RealtimeChannels:
                 continue
             gained_presence = modes & ~attachment.modes & Flag.PRESENCE_SUBSCRIBE
             attachment.modes = modes
-            self.router.attach(conn.app, name, self._subscriber(conn, attachment))
+            self.fanout.attach(conn.app, name, self._subscriber(conn, attachment))
             if attachment.state is not AttachmentState.ATTACHED:
                 continue  # its re-ATTACH will carry the new modes
             channel = conn.app.channel(name)
@@ -289,7 +289,7 @@ class RealtimeChannels:
             params = pm.get("params")
             if isinstance(params, dict) and str(params.get("_forceNack")).lower() == "true":
                 raise AblyError(40099, 400, "Publish refused as requested by _forceNack")
-            published = self.router.publish(
+            published = self.fanout.publish(
                 conn.app, ref.name, pm.get("messages") or [], conn.creds, conn.client_id,
                 connection_id=conn.id, id_prefix=f"{conn.id}:{pm['msgSerial']}",
                 max_size=self.settings.max_message_size)
@@ -299,7 +299,7 @@ class RealtimeChannels:
     def presence(self, conn: Connection, pm: dict) -> None:
         def enter_or_leave():
             ref = self._target(conn, pm, Flag.PRESENCE, "presence")
-            self.router.presence(
+            self.fanout.presence(
                 conn.app, ref.name, pm.get("presence") or [], conn.creds, conn.client_id,
                 connection_id=conn.id, id_prefix=f"{conn.id}:{pm['msgSerial']}",
                 max_size=self.settings.max_message_size)

@@ -18,7 +18,7 @@ from .access import AccessPolicy, exposure_warning
 from .apps import DEFAULT_CLOSE_DELAY_MS, Registry, Retention
 from .connection import Connection, Settings
 from .errors import AblyError
-from .messaging import Router
+from .messaging import Fanout
 from .persistence import HistoryJournal, HistoryStore
 from .protocol import JSON, MSGPACK, Action, decode_frame, encode_frame, error_frame
 from .realtime import Realtime
@@ -138,8 +138,8 @@ class Emulator:
         self.default_key = self.registry.add_key_str(options.key)
         self.journal = HistoryJournal(HistoryStore(options.history_file), self.default_key.app_id) \
             if options.history_file else None
-        router = Router(now_ms, ids, sink=self.journal.record if self.journal else None)
-        self.service = Service(self.registry, router, settings.max_message_size)
+        fanout = Fanout(now_ms, ids, sink=self.journal.record if self.journal else None)
+        self.service = Service(self.registry, fanout, settings.max_message_size)
         self.realtime = Realtime(self.service, AsyncioScheduler(), ids, settings)
         self.rest = RestApi(self.service)
         self.sockets: set[web.WebSocketResponse] = set()
@@ -256,7 +256,7 @@ class Emulator:
     def _prune(self) -> None:
         now = self.registry.clock()
         for emulated_app in list(self.registry.apps.values()):
-            emulated_app.prune(now, self.service.router.channels_in_use(emulated_app))
+            emulated_app.prune(now, self.service.fanout.channels_in_use(emulated_app))
         if self.journal:
             # The longest retention; shorter-lived channels are trimmed again when loaded.
             retention = self.registry.retention

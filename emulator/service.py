@@ -11,7 +11,7 @@ from .auth import Credentials, Token, operations_for, wildcard_operations
 from .channels import Channel
 from .connection import CONNECTION_KEY, Connection, ConnectionState
 from .errors import AblyError, bad_request, capability_denied, unauthorized
-from .messaging import Published, Router, check_history_allowed
+from .messaging import Published, Fanout, check_history_allowed
 from .metadata import ChannelQuery, channel_details, occupancy_metrics
 from .names import check_name
 from .protocol import MAX_MESSAGE_SIZE
@@ -22,9 +22,9 @@ def invalid_connection_key(reason: str) -> AblyError:
 
 
 class Service:
-    def __init__(self, registry: Registry, router: Router, max_message_size: int = MAX_MESSAGE_SIZE):
+    def __init__(self, registry: Registry, fanout: Fanout, max_message_size: int = MAX_MESSAGE_SIZE):
         self.registry = registry
-        self.router = router
+        self.fanout = fanout
         self.max_message_size = max_message_size
         self.connections: dict[str, Connection] = {}  # realtime connections by id, kept by Realtime
         self._app_deleted: list[Callable[[App], None]] = []
@@ -36,7 +36,7 @@ class Service:
         app = provisioned.app
         for name, items in provisioned.fixtures.items():
             # Logged like any presence event, so the fixtures are in presence history too.
-            self.router.apply_presence(app, app.channel(name), items, None)
+            self.fanout.apply_presence(app, app.channel(name), items, None)
         return provisioned
 
     def on_app_deleted(self, callback: Callable[[App], None]) -> None:
@@ -66,7 +66,7 @@ class Service:
         connection = self._publishing_connection(app, creds, items)
         if force_nack:  # ably-js's test hook: refuse, publishing nothing
             raise AblyError(40099, 400, "Publish refused as requested by _forceNack")
-        return self.router.publish(app, channel_name, items, creds, creds.client_id,
+        return self.fanout.publish(app, channel_name, items, creds, creds.client_id,
                                    connection_id=connection.id if connection else None,
                                    max_size=self.max_message_size)
 
@@ -121,7 +121,7 @@ class Service:
                                         "capability on the wildcard resource '*'")
         app = self.registry.app_of(creds)
         now = self.registry.clock()
-        candidates = set(app.channels) | self.router.channels_in_use(app)
+        candidates = set(app.channels) | self.fanout.channels_in_use(app)
         names = sorted(n for n in candidates if query.matches(n) and self.is_active(app, n, now))
         page = names[:query.limit]
         cursor = page[-1] if len(names) > query.limit else None
@@ -136,7 +136,7 @@ class Service:
 
     def is_active(self, app: App, channel_name: str, now: int) -> bool:
         """Attached to, with presence members, or within the close delay of its last activity."""
-        if self.router.is_attached(app, channel_name):
+        if self.fanout.is_attached(app, channel_name):
             return True
         channel = app.existing_channel(channel_name)
         return channel is not None and (bool(channel.members) or app.recently_active(channel, now))
@@ -144,6 +144,6 @@ class Service:
     def _details(self, app: App, channel_name: str) -> dict:
         """Details of a channel that is active: a listed one is, and asking for one activates it."""
         channel = app.existing_channel(channel_name)
-        metrics = occupancy_metrics(self.router.subscribers_of(app, channel_name),
+        metrics = occupancy_metrics(self.fanout.subscribers_of(app, channel_name),
                                     len(channel.members) if channel else 0)
         return channel_details(channel_name, metrics)

@@ -9,7 +9,7 @@ import string
 
 from emulator.apps import Registry
 from emulator.connection import Settings
-from emulator.messaging import Router
+from emulator.messaging import Fanout
 from emulator.realtime import Realtime
 from emulator.service import Service
 
@@ -85,4 +85,4 @@ def make_realtime(key: str, settings: Settings | None = None):
     clock, ids = FakeTime(), SequentialIds()
     registry = Registry(clock, ids)
     registry.add_key_str(key)
-    return clock, registry, Realtime(Service(registry, Router(clock, ids)), clock, ids, settings)
+    return clock, registry, Realtime(Service(registry, Fanout(clock, ids)), clock, ids, settings)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from emulator.apps import Registry
 from emulator.channels import MAX_LOG_BYTES, MESSAGE_FIELDS, Channel, check_size, clean_payload
 from emulator.errors import AblyError
-from emulator.messaging import Router
+from emulator.messaging import Fanout
 from emulator.names import parse_channel
 from emulator.persistence import HistoryJournal
 from emulator.protocol import JSON, MSGPACK, Action, SharedFrame, decode_frame, encode_frame
@@ -145,11 +145,11 @@ def test_duplicate_ids_within_one_batch_are_stored_once():
     registry = Registry(lambda: 1000, ids)
     key = registry.add_key_str("app.key:secret")
     creds = registry.credentials_for_key(key.key_str, None)
-    router = Router(registry.clock, ids)
+    fanout = Fanout(registry.clock, ids)
     app = registry.apps["app"]
-    serials = router.publish(app, "c", [{"id": "a"}, {"id": "a"}, {"id": "b"}], creds, None).serials
+    serials = fanout.publish(app, "c", [{"id": "a"}, {"id": "a"}, {"id": "b"}], creds, None).serials
     assert serials[0] == serials[1] != serials[2]
-    assert router.publish(app, "c", [{"id": "b"}], creds, None).serials == [serials[2]]
+    assert fanout.publish(app, "c", [{"id": "b"}], creds, None).serials == [serials[2]]
     assert [i["id"] for e in app.channel("c").log for i in e.items] == ["a", "b"]
 
 

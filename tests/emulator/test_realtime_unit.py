@@ -39,7 +39,7 @@ def test_connected_carries_complete_details(world):
     assert pm["action"] == Action.CONNECTED and pm["connectionId"] == conn.id
     assert ":" not in conn.id
     details = pm["connectionDetails"]
-    assert details["connectionKey"] == pm["connectionKey"] == conn.key
+    assert details["connectionKey"] == pm["connectionKey"] == conn.connection_key
     assert details["clientId"] == "alice"
     assert details["maxIdleInterval"] == 5000 and details["maxMessageSize"] == 65536
     assert details["connectionStateTtl"] == 120_000
@@ -201,7 +201,7 @@ def test_resume_replays_missed_messages_without_false_leave(world):
                                    "messages": [{"name": f"m{i}"}]})
     clock.advance(5)
     ts2 = FakeTransport()
-    resumed = realtime.open({"key": KEY, "clientId": "sub", "resume": sub.key}, ts2)
+    resumed = realtime.open({"key": KEY, "clientId": "sub", "resume": sub.connection_key}, ts2)
     [connected] = ts2.take()
     assert resumed is sub and connected["connectionId"] == sub.id and "error" not in connected
     assert connected["connectionKey"] != last_serial
@@ -225,7 +225,7 @@ def test_unknown_or_expired_resume_key_gives_new_connection_with_80008(world):
     a, ta = connect(realtime)
     realtime.transport_lost(a, ta)
     clock.advance(121)
-    conn, t = connect(realtime, resume=a.key)
+    conn, t = connect(realtime, resume=a.connection_key)
     [connected] = t.take()
     assert conn.id != a.id and connected["error"]["code"] == 80008
     [attached] = attach(realtime, conn, t, "room", channelSerial="whatever-00000001")
@@ -236,10 +236,10 @@ def test_resume_with_a_key_whose_successor_never_arrived(world):
     """The transport can die after the server rotated the key but before the client saw it."""
     _, _, realtime = world
     a, ta = connect(realtime)
-    first_key = a.key
+    first_key = a.connection_key
     realtime.transport_lost(a, ta)
     resumed, t2 = connect(realtime, resume=first_key)
-    assert resumed is a and a.key != first_key
+    assert resumed is a and a.connection_key != first_key
     realtime.transport_lost(a, t2)  # CONNECTED with the new key was lost with this socket
     again, t3 = connect(realtime, resume=first_key)
     [connected] = t3.take()
