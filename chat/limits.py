@@ -85,8 +85,9 @@ class Limits:
         """Whether counts are kept in Redis (when it is reachable)."""
         return self._shared is not None
 
-    def retry_after(self, rule: Rule, key: str) -> int:
-        """Count one request against `rule` for `key`: 0 if allowed, else the seconds to wait."""
+    def take(self, rule: Rule, key: str) -> int:
+        """Take one request from `key`'s allowance under `rule`: 0 if there was one, else the seconds
+        to wait before there is."""
         identity = (rule.name, key)
         if self._store_usable():
             try:

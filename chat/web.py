@@ -71,7 +71,7 @@ def services() -> Services:
 
 
 def enforce(rule: Rule, key: str) -> None:
-    if retry_after := services().limits.retry_after(rule, key):
+    if retry_after := services().limits.take(rule, key):
         raise RateLimited(retry_after)
 
 

@@ -188,15 +188,15 @@ def test_counting_goes_back_to_redis_when_it_returns(failing_publish, redis_serv
     limits = Limits(redis_server.url, clock=lambda: clock[0])
     redis_server.pause()
     try:
-        assert limits.retry_after(SEND_PER_USER, "ana") == 0  # answered from memory
+        assert limits.take(SEND_PER_USER, "ana") == 0  # answered from memory
     finally:
         redis_server.resume()
     clock[0] += 60
     caplog.set_level(logging.WARNING, logger="chat.limits")
-    assert limits.retry_after(SEND_PER_USER, "ana") == 0
+    assert limits.take(SEND_PER_USER, "ana") == 0
     assert any("again" in record.getMessage() for record in caplog.records)
     other = Limits(redis_server.url)  # another instance sees the count that came back to Redis
-    results = [other.retry_after(SEND_PER_USER, "ana") for _ in range(SEND_PER_USER.amount)]
+    results = [other.take(SEND_PER_USER, "ana") for _ in range(SEND_PER_USER.amount)]
     assert results[-1] > 0 and results.count(0) == SEND_PER_USER.amount - 1
 
 
