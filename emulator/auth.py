@@ -58,9 +58,12 @@ def parse_capability(text) -> dict[str, list[str]]:
 
 
 def resource_covers(resource: str, channel: str) -> bool:
-    """`*` matches every channel and `ns:*` every channel of namespace `ns`."""
-    if resource in ("*", "[*]*"):  # `[*]*` also covers qualified names such as [meta]…
+    """`*` matches every plain channel and `ns:*` every channel of namespace `ns`; a metachannel
+    (`[meta]…`) only `[meta]…` resources and `[*]*`, which matches everything."""
+    if resource == "[*]*":
         return True
+    if channel.startswith("[") != resource.startswith("["):
+        return False
     if resource.endswith("*"):
         return channel.startswith(resource[:-1])
     return resource == channel

@@ -1,5 +1,5 @@
-"""Channel names as clients send them: Ably's naming rules, `[?params]` qualifiers and the
-`[filter=…]` qualifier of derived channels (a base64 JMESPath expression over a message's
+"""Channel names as clients send them: Ably's naming rules, `[?params]` qualifiers, `[meta]`
+metachannels and the `[filter=…]` qualifier of derived channels (a base64 JMESPath expression over a message's
 `name` and `extras.headers`)."""
 
 from __future__ import annotations
@@ -74,6 +74,13 @@ def check_name(name) -> str:
     return name
 
 
+def check_rest_name(name) -> str:
+    """A channel name in a REST path: a plain name, or a metachannel's (`[meta]…`)."""
+    if isinstance(name, str) and name.startswith("[meta]") and len(name) > len("[meta]"):
+        return name
+    return check_name(name)
+
+
 def parse_channel(wire) -> ChannelRef:
     """`[?rewind=1]chat`, `[filter=…]chat`, `[filter=…?rewind=1]chat` or plain `chat`."""
     if not isinstance(wire, str) or not wire.startswith("["):
@@ -82,6 +89,10 @@ def parse_channel(wire) -> ChannelRef:
     if not match:
         raise invalid_channel_name("unterminated '[' qualifier")
     qualifier, name = match[1], check_name(match[2])
+    if qualifier == "meta":
+        # A metachannel: a channel of its own, named with its qualifier, which only a capability
+        # for `[meta]…` or `[*]*` reaches (the emulator publishes no metachannel events).
+        return ChannelRef(wire, wire, {})
     if qualifier.startswith("?"):
         return ChannelRef(wire, name, dict(parse_qsl(qualifier[1:])))
     derived = _FILTER.fullmatch(qualifier)

@@ -13,7 +13,7 @@ from .connection import CONNECTION_KEY, Connection, ConnectionState
 from .errors import AblyError, bad_request, capability_denied, unauthorized
 from .messaging import Published, Fanout, check_history_allowed
 from .metadata import ChannelQuery, channel_details, occupancy_metrics
-from .names import check_name
+from .names import check_rest_name
 from .protocol import MAX_MESSAGE_SIZE
 
 
@@ -61,7 +61,7 @@ class Service:
     def publish(self, creds: Credentials, channel_name: str, items: list[dict], force_nack: bool = False) -> Published:
         """A REST publish; messages carrying a `connectionKey` are published on behalf of that
         realtime connection."""
-        check_name(channel_name)
+        check_rest_name(channel_name)
         app = self.registry.app_of(creds)
         connection = self._publishing_connection(app, creds, items)
         if force_nack:  # ably-js's test hook: refuse, publishing nothing
@@ -90,14 +90,14 @@ class Service:
 
     def history_channel(self, creds: Credentials, channel_name: str) -> Channel:
         """A channel whose history these credentials may read, with expired events pruned."""
-        check_history_allowed(creds, check_name(channel_name))
+        check_history_allowed(creds, check_rest_name(channel_name))
         channel = self.registry.app_of(creds).channel(channel_name)
         channel.prune(self.registry.clock())
         return channel
 
     def presence_members(self, creds: Credentials, channel_name: str, client_id: str | None = None,
                          connection_id: str | None = None) -> list[dict]:
-        ops = operations_for(creds.capability, check_name(channel_name))
+        ops = operations_for(creds.capability, check_rest_name(channel_name))
         if "subscribe" not in ops and "presence" not in ops:
             raise capability_denied("subscribe", channel_name)
         channel = self.registry.app_of(creds).existing_channel(channel_name)
@@ -107,7 +107,7 @@ class Service:
 
     def channel_status(self, creds: Credentials, channel_name: str) -> dict:
         """`GET /channels/{name}`: its ChannelDetails. As on Ably, asking activates the channel."""
-        if "channel-metadata" not in operations_for(creds.capability, check_name(channel_name)):
+        if "channel-metadata" not in operations_for(creds.capability, check_rest_name(channel_name)):
             raise capability_denied("channel-metadata", channel_name)
         app = self.registry.app_of(creds)
         app.channel(channel_name).touch(self.registry.clock())

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from emulator.auth import (
+    resource_covers,
     Key,
     TokenAuthority,
     intersect_capability,
@@ -173,3 +174,13 @@ def test_ably_jwt_is_verified():
         with pytest.raises(AblyError) as e:
             verify_jwt(jwt, keys, now * 1000)
         assert e.value.code == code
+
+
+@pytest.mark.parametrize("resource, channel, covered", [
+    ("*", "chat", True), ("*", "[meta]channel.lifecycle", False), ("[*]*", "[meta]channel.lifecycle", True),
+    ("[meta]*", "[meta]log", True), ("[meta]*", "chat", False), ("chat:*", "chat:a", True), ("chat:*", "chat", False),
+    ("chat", "[meta]chat", False),
+])
+def test_metachannels_need_a_capability_of_their_own(resource, channel, covered):
+    """Ably's `*` resource covers every channel but metachannels, which need `[meta]…` or `[*]*`."""
+    assert resource_covers(resource, channel) is covered

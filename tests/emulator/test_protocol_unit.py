@@ -176,6 +176,7 @@ def test_a_channel_log_is_bounded_in_bytes_as_well_as_in_count():
     ("chat", "chat", {}), ("ns:chat", "ns:chat", {}), ("[?rewind=2&delta=vcdiff]chat", "chat",
                                                        {"rewind": "2", "delta": "vcdiff"}),
     ("chat with spaces/and:colons", "chat with spaces/and:colons", {}),
+    ("[meta]channel.lifecycle", "[meta]channel.lifecycle", {}),  # a metachannel keeps its qualifier
 ])
 def test_channel_names(wire, name, params):
     ref = parse_channel(wire)
@@ -183,7 +184,7 @@ def test_channel_names(wire, name, params):
 
 
 @pytest.mark.parametrize("wire", ["", ":hell", "::", "[?rewind=1]", "[?rewind=1]:x", "a\nb", "a\u2028b",
-                                  "[meta]log", "[unterminated", None, 5])
+                                  "[meta]", "[other]log", "[unterminated", None, 5])
 def test_invalid_channel_names_are_40010(wire):
     with pytest.raises(AblyError) as e:
         parse_channel(wire)
