@@ -204,6 +204,6 @@ def throughput_table(throughput: dict, peak_rss: dict, count: int, burst_size: i
                "them; deliveries/s = deliveries / (last arrival - first send). Bursts alternate; medians shown.",
                "CPU from /proc for the server process and the Node subscriber process during the burst: "
                "with 2 cores shared by both, the busier one sets the pace.",
-               "Both servers negotiate permessage-deflate (aiohttp's default; `ws`, ably-js in Node and browsers "
-               "offer it), so every delivery is deflated per connection and inflated again in Node."],
+               "Neither server negotiates permessage-deflate (both turn off aiohttp's default, though `ws`, "
+               "ably-js in Node and browsers offer it), so every delivery goes out uncompressed."],
     )

@@ -1,4 +1,5 @@
-"""Deploy readiness: the real `vercel build` on a throw-away copy of the repo, offline and unlinked."""
+"""Deploy readiness: the real `vercel build` on a throw-away copy of the repo, unlinked from any Vercel
+project (it installs the functions' packages from PyPI, so it is not offline)."""
 
 import json
 import re

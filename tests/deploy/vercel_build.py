@@ -1,5 +1,6 @@
-"""The real `vercel build` on a throw-away copy of the repo, offline and unlinked, as Vercel's
-build servers run it (bytecode included: the README asks for VERCEL_PYTHON_COMPILEALL=1).
+"""The real `vercel build` on a throw-away copy of the repo, as Vercel's build servers run it
+(bytecode included: the README asks for VERCEL_PYTHON_COMPILEALL=1). Unlinked, so no Vercel account
+or project is needed; not offline: the build installs the functions' packages from PyPI (or uv's cache).
 Used by the deploy test and by the cold-start benchmark, which runs the functions it built."""
 
 import json
