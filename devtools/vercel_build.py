@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from devtools import ROOT
+
 # dist/ too: the build must make the site itself, as it does on Vercel.
 NOT_COPIED = {".git", ".vercel", ".venv", "node_modules", "dist", "test-artifacts", ".pytest_cache", ".hypothesis"}
 
