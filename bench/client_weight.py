@@ -14,17 +14,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import brotli
-from playwright.sync_api import sync_playwright
 
 from bench.report import Table, ratio
 from bench.stats import median, scaled
-from tests.support.app import running_app
+from devtools import ROOT, chromium
+from devtools.app import running_app
+from devtools.node import ably_js_bundle, node_executable
+from devtools.tools import ToolMissing
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGED_SDK = ROOT / "node_modules/ably/build/ably.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CONNECT_TIMEOUT_MS = 30_000
 SHIPPED_TYPES = ("document", "script", "stylesheet")
 GOAL_BROTLI_BYTES = 45_000  # 45 KB
@@ -77,20 +74,16 @@ def load_until_connected(browser, url: str, name: str) -> dict:
 
 
 def browse(loads: int) -> list[dict]:
-    with running_app() as app, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            # A room's link, the way most people arrive; the lobby at / also asks for its list of rooms.
-            return [load_until_connected(browser, f"{app.url}/r/bench", f"bench{index}") for index in range(loads)]
-        finally:
-            browser.close()
+    with running_app() as app, chromium.running_chromium() as browser:
+        # A room's link, the way most people arrive; the lobby at / also asks for its list of rooms.
+        return [load_until_connected(browser, f"{app.url}/r/bench", f"bench{index}") for index in range(loads)]
 
 
 def built_variants() -> dict[str, dict[str, bytes]]:
     """Variant label -> {URL: body} of the page and the files it links, built as `npm run build` does."""
     with tempfile.TemporaryDirectory() as scratch:
-        done = subprocess.run(["node", "bench/bundle_variants.mjs", scratch], cwd=ROOT, capture_output=True,
-                              text=True, check=True, timeout=120)
+        done = subprocess.run([node_executable(), "bench/bundle_variants.mjs", scratch], cwd=ROOT,
+                              capture_output=True, text=True, check=True, timeout=120)
         variants = {}
         for label, folder in json.loads(done.stdout).items():
             page = (Path(folder) / "index.html").read_bytes()
@@ -100,24 +93,25 @@ def built_variants() -> dict[str, dict[str, bytes]]:
 
 
 def run() -> list[Table]:
-    if not PACKAGED_SDK.exists():
-        return [Table("Client weight", ["Result"], [["not measured: node_modules is missing (make install)"]])]
-    if not Path(CHROMIUM).exists():
-        return [Table("Client weight", ["Result"], [[f"not measured: {CHROMIUM} is missing"]])]
+    try:
+        packaged_sdk = ably_js_bundle().read_bytes()
+        chromium.executable()  # before the app is started for nothing
+    except ToolMissing as missing:
+        return [Table("Client weight", ["Result"], [[f"not measured: {missing}"]])]
     try:
         loads = browse(scaled(3, minimum=1))
     except Exception as error:  # the page is being changed by others: say why, don't crash the run
         reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
         return [Table("Client weight", ["Result"], [[f"the page did not reach CONNECTED ({reason})"]])]
-    return [bytes_table(loads[0]), requests_table(loads), variants_table(built_variants())]
+    return [bytes_table(loads[0], packaged_sdk), requests_table(loads), variants_table(built_variants())]
 
 
 def sizes(body: bytes) -> list[int]:
     return [len(body), gzipped_size(body), brotli_size(body)]
 
 
-def bytes_table(load: dict) -> Table:
-    sdk = sizes(PACKAGED_SDK.read_bytes())
+def bytes_table(load: dict, packaged_sdk: bytes) -> Table:
+    sdk = sizes(packaged_sdk)
     shipped = sorted(load["shipped"].items(), key=lambda item: -len(item[1]))
     rows = [[path, *sizes(body), ratio(brotli_size(body), sdk[2])] for path, body in shipped]
     total = [sum(row[column] for row in rows) for column in (1, 2, 3)]

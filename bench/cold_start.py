@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.cold_probe import IMPORT_MARKER, REQUEST_MARKER
+from bench.functions import settings_for
 from bench.report import Table, ratio
 from bench.stats import median, percentile, scaled
-from tests.deploy.vercel_build import BuildFailed, build_python, bundled_files, function_dirs, vercel_build
-from bench.functions import settings_for
 from chat.sessions import Sessions, new_claim_id
-from tests.support.emulator import running_emulator
+from devtools.emulator import running_emulator
+from devtools.vercel_build import BuildFailed, build_python, bundled_files, function_dirs, vercel_build
 
 GOAL = 1.5  # cold sendMessage / cold hello-world Flask, both with bytecode
 COMPARED_REQUIREMENTS = Path(__file__).with_name("cold_functions") / "requirements-compared.txt"

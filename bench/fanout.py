@@ -18,12 +18,14 @@ from datetime import datetime, timezone
 import httpx
 
 from bench.functions import CHANNEL, send_message_app, session_headers, settings_for
-from chat.ably_rest import Ably
-from bench.processes import JsonLineProcess, cpu_seconds, peak_rss_mib
+from bench.processes import JsonLineProcess, cpu_seconds
 from bench.report import Table, ratio
 from bench.stats import median, p99, percentile, scaled
+from chat.ably_rest import Ably
 from chat.messages import EVENT
-from tests.support.emulator import running_emulator
+from devtools.emulator import running_emulator
+from devtools.node import node_executable
+from devtools.processes import memory_mib
 
 SUBSCRIBER_COUNTS = (10, 100, 1000)
 CONNECT_BATCH = 50  # subscribers opened at once, so the emulator is not hammered at connect
@@ -47,7 +49,7 @@ class SubscriberGroup:
 
 @contextmanager
 def subscribers(kind: str, url: str, key: str, count: int):
-    command = ["node", "bench/subscribers.mjs", kind, url, key, str(count), str(CONNECT_BATCH)]
+    command = [node_executable(), "bench/subscribers.mjs", kind, url, key, str(count), str(CONNECT_BATCH)]
     with JsonLineProcess(command) as process:
         yield SubscriberGroup(process, process.wait_for("ready", timeout=300)["connectMs"])
         process.send({"command": "close"})
@@ -145,7 +147,7 @@ def run() -> list[Table]:
                         for name, listener in listeners.items():
                             throughput[name].append(
                                 burst(burst_senders[name], listener, server_pids[name], sequence, burst_size))
-        peak_rss = {name: peak_rss_mib(pid) for name, pid in server_pids.items()}
+        peak_rss = {name: memory_mib(pid, "VmHWM") for name, pid in server_pids.items()}
     return [delivery_table(latencies, connect_ms, messages),
             throughput_table(throughput, peak_rss, max(SUBSCRIBER_COUNTS), burst_size)]
 
@@ -204,6 +206,6 @@ def throughput_table(throughput: dict, peak_rss: dict, count: int, burst_size: i
                "them; deliveries/s = deliveries / (last arrival - first send). Bursts alternate; medians shown.",
                "CPU from /proc for the server process and the Node subscriber process during the burst: "
                "with 2 cores shared by both, the busier one sets the pace.",
-               "Both servers negotiate permessage-deflate (aiohttp's default; `ws`, ably-js in Node and browsers "
-               "offer it), so every delivery is deflated per connection and inflated again in Node."],
+               "Neither server negotiates permessage-deflate (both turn off aiohttp's default, though `ws`, "
+               "ably-js in Node and browsers offer it), so every delivery goes out uncompressed."],
     )

@@ -12,7 +12,7 @@ from chat.limits import Limits
 from chat.rooms import DEFAULT_ROOM, channel_for
 from chat.sessions import Sessions, new_claim_id
 from chat.web import create_app
-from tests.support.functions import load_function
+from devtools.functions import load_function
 
 # The benchmarks send far more than one person could; the limiters still run, they just never refuse.
 GENEROUS = 10**9

@@ -1,14 +1,15 @@
-"""Child processes that talk in JSON lines, and what /proc says about any process."""
+"""Child processes that talk in JSON lines, and the CPU time /proc says any process has used."""
 
 import json
 import os
 import queue
-import signal
 import subprocess
 import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from devtools import ROOT
+from devtools.processes import stop
+
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -18,16 +19,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 class JsonLineProcess:
     """A child that prints one JSON object per line on stdout and reads commands on stdin.
-    Use as a context manager: the child is stopped (TERM, then KILL) on exit."""
+    Use as a context manager: the child is stopped (devtools.processes.stop) on exit."""
 
     def __init__(self, command: list[str], env: dict | None = None):
         self.command = command
@@ -75,13 +69,4 @@ class JsonLineProcess:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)

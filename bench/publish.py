@@ -28,8 +28,8 @@ from chat.config import Settings
 from chat.messages import EVENT
 from chat.rooms import DEFAULT_ROOM, channel_for
 from chat.sessions import Sessions
-from tests.support.emulator import running_emulator
-from tests.support.redis import running_redis
+from devtools.emulator import running_emulator
+from devtools.redis import running_redis
 
 WARMUP_ROUNDS = 5
 

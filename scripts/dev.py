@@ -32,8 +32,8 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 from chat.config import VARIABLES, ConfigError, check_environment, parse_endpoint
+from devtools.processes import STOP_TIMEOUT_S, is_running, stop_groups
 from emulator import DEFAULT_KEY
-from scripts.dev_guard import STOP_TIMEOUT_S, stop_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / ".vercel"  # git-ignored, and never uploaded or bundled
@@ -175,16 +175,6 @@ def choose_emulator_port(asked: int | None) -> int:
 
 def dev_config_path() -> Path:
     return CONFIG_DIR / f"{CONFIG_PREFIX}{os.getpid()}.json"
-
-
-def is_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        pass
-    return True
 
 
 def remove_stale_configs() -> None:

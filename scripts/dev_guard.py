@@ -7,47 +7,11 @@ end-of-file on stdin means it is gone: every group is then stopped and every fil
 a clean shutdown the launcher has done all that already and ends this process first.
 """
 
-import contextlib
-import os
 import signal
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-STOP_TIMEOUT_S = 10
-
-
-def group_exists(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists, owned by someone else
-        pass
-    return True
-
-
-def signal_groups(pgids: list[int], signum: int) -> None:
-    for pgid in pgids:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signum)
-
-
-def stop_groups(pgids: list[int], reap: Callable[[], object] = lambda: None) -> None:
-    """SIGTERM every group, wait until all are gone, SIGKILL whatever is left after STOP_TIMEOUT_S.
-
-    `reap` lets the parent of the group leaders collect them: a leader that exited but was not waited
-    for is a zombie, which keeps its group alive."""
-    signal_groups(pgids, signal.SIGTERM)
-    signal_groups(pgids, signal.SIGCONT)  # vercel dev freezes idle Python workers; frozen ones must wake to exit
-    deadline = time.monotonic() + STOP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        reap()
-        if not any(map(group_exists, pgids)):
-            return
-        time.sleep(0.1)
-    signal_groups(pgids, signal.SIGKILL)
+from devtools.processes import stop_groups
 
 
 def main() -> None:

@@ -1,23 +1,55 @@
-import socket
+import os
 
 import pytest
+
+from devtools.app import running_app
+from devtools.emulator import running_emulator
+from devtools.ports import free_port
+from devtools.redis import running_redis
+from devtools.tools import ToolMissing
+
+ON_CI = os.environ.get("CI", "").lower() in ("true", "1")
+
+
+def skip_where_a_tool_is_missing():
+    """A test needing a tool that is not installed (devtools raises ToolMissing, saying how to install
+    it) is skipped on a developer's machine. CI installs every tool (.ci/run): under CI=true a missing
+    one is a broken setup, and the test fails, never a silent skip."""
+    try:
+        return (yield)
+    except ToolMissing as missing:
+        if not ON_CI:
+            pytest.skip(str(missing))
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from skip_where_a_tool_is_missing())  # fixtures
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from skip_where_a_tool_is_missing())  # the test itself
 
 
 @pytest.fixture
 def closed_port():
     """A loopback port with nothing listening on it: connections are refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    """An emulator for the module's tests (tests/emulator has a faster-timed one of its own)."""
+    with running_emulator() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
 def live_app():
     """The whole app as `make dev` serves it, with REDIS_URL set to a real redis-server so that every
     `vercel dev` worker counts rate limits and name reservations in one place; started once."""
-    from tests.support.app import running_app
-    from tests.support.redis import running_redis
-
     with running_redis() as redis, running_app(redis_url=redis.url) as app:
         yield app
     secret = app.key.split(":")[1]

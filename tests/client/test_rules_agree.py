@@ -12,7 +12,8 @@ import unicodedata
 import pytest
 
 from chat import names, rooms, validation
-from tests.support.functions import ROOT
+from devtools import ROOT
+from devtools.node import node_executable
 
 TRICKY_NAMES = [
     "Ana", " Ana ", "Ana Maria", "O'Brien", "Thảo", "Ἄννα", "אנה", "سارا", "नमस्ते", "李雷", "x" * 32, "x" * 33,
@@ -42,7 +43,7 @@ def server_accepts(kind: str, text: str) -> bool:
 
 
 def page_verdicts(cases: list[dict]) -> list[bool]:
-    result = subprocess.run(["node", "tests/client/rules-verdicts.mjs"], input=json.dumps(cases), text=True,
+    result = subprocess.run([node_executable(), "tests/client/rules-verdicts.mjs"], input=json.dumps(cases), text=True,
                             capture_output=True, cwd=ROOT, check=True, timeout=120)
     return json.loads(result.stdout)
 

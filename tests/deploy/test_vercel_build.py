@@ -1,4 +1,5 @@
-"""Deploy readiness: the real `vercel build` on a throw-away copy of the repo, offline and unlinked."""
+"""Deploy readiness: the real `vercel build` on a throw-away copy of the repo, unlinked from any Vercel
+project (it installs the functions' packages from PyPI, so it is not offline)."""
 
 import json
 import re
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.vercel_build import function_dirs, vercel_build
+from devtools.vercel_build import function_dirs, vercel_build
 
 FUNCTIONS = {"api/sendMessage", "api/ably/auth", "api/session", "api/rooms"}
 
@@ -39,8 +40,8 @@ def test_bundles_hold_the_runtime_dependencies_and_nothing_dev_only(build_output
         # The functions talk to Ably's REST API themselves: the SDK is a test-only dependency.
         assert not [f for f in files if f.startswith(("_vendor/ably/", "_vendor/httpx/"))]
         forbidden = [f for f in files if f == ".env" or f.startswith((
-            "tests/", "emulator/", "scripts/", ".env", "dist/", "_vendor/_pytest/", "_vendor/pytest/",
-            "_vendor/aiohttp/", "_vendor/hypothesis/", "_vendor/playwright/"))]
+            "tests/", "emulator/", "scripts/", "bench/", "devtools/", ".env", "dist/", "_vendor/_pytest/",
+            "_vendor/pytest/", "_vendor/aiohttp/", "_vendor/hypothesis/", "_vendor/playwright/"))]
         assert forbidden == []
 
 

@@ -1,12 +1,8 @@
 import pytest
 
-from tests.support.emulator import running_emulator
+from devtools.emulator import running_emulator
 
-# Short timers so presence-leave, connection-TTL and channel-closing behaviour can be tested
-# without long sleeps.
-CHANNEL_CLOSE_DELAY_S = 2
-FAST_TIMERS = ("--presence-leave-delay", "1", "--connection-state-ttl", "4",
-               "--channel-close-delay", str(CHANNEL_CLOSE_DELAY_S))
+from .helpers import FAST_TIMERS
 
 
 @pytest.fixture(scope="session")

@@ -1,28 +1,17 @@
 """Who may use the emulator: loopback pages only (plus --allow-origin), names it answers to,
 a warning when bound beyond loopback, and bounds on what POST /apps may create."""
 
-import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import aiohttp
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
 
+from devtools.chromium import running_chromium
+from devtools.emulator import running_emulator
+from devtools.node import ably_js_bundle
 from emulator.access import AccessPolicy, exposure_warning
-from tests.support.emulator import running_emulator
-
-from .tools import require
-
-CHROMIUM = Path("/usr/bin/chromium")
-BUNDLE = Path(__file__).resolve().parents[2] / "node_modules" / "ably" / "build" / "ably.min.js"
-
-
-def basic(key):
-    return {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
+from tests.support.http import QuietHandler, basic_auth, serving
 
 
 @pytest.mark.parametrize("origin", ["http://127.0.0.1:3000", "http://localhost:5173", "https://app.localhost",
@@ -31,7 +20,7 @@ def test_loopback_origins_get_credentialed_cors(emulator, origin):
     pre = httpx.options(f"{emulator.url}/keys/local.dev/requestToken", headers={
         "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Private-Network": "true"})
     assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == origin
-    r = httpx.get(f"{emulator.url}/channels/x/messages", headers={"Origin": origin, **basic(emulator.key)})
+    r = httpx.get(f"{emulator.url}/channels/x/messages", headers={"Origin": origin, **basic_auth(emulator.key)})
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == origin
 
 
@@ -110,19 +99,18 @@ def test_a_large_app_spec_is_refused_unread(emulator):
     assert r.status_code == 413 and r.json()["error"]["code"] == 40009
 
 
-class HostilePage(BaseHTTPRequestHandler):
+# Names that are not loopback to the emulator, which the browser resolves to 127.0.0.1 all the same.
+HOSTILE_NAMES_ON_LOOPBACK = "--host-resolver-rules=MAP hostile.test 127.0.0.1, MAP rebind.test 127.0.0.1"
+
+
+class HostilePage(QuietHandler):
     """A page on a non-loopback origin (the browser maps the name to 127.0.0.1) that tries the emulator."""
 
     def do_GET(self):
-        body = BUNDLE.read_bytes() if self.path == "/ably.min.js" else \
-            b'<!doctype html><meta charset="utf-8"><script src="/ably.min.js"></script>'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/javascript" if self.path == "/ably.min.js" else "text/html")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        if self.path == "/ably.min.js":
+            self.respond(ably_js_bundle().read_bytes(), "application/javascript")
+        else:
+            self.respond(b'<!doctype html><meta charset="utf-8"><script src="/ably.min.js"></script>', "text/html")
 
 
 TRY_THE_EMULATOR = """async ({port, key}) => {
@@ -145,26 +133,13 @@ TRY_THE_EMULATOR = """async ({port, key}) => {
 
 
 def test_a_page_on_another_origin_cannot_use_the_emulator_in_a_real_browser(emulator):
-    require(CHROMIUM.exists(), str(CHROMIUM))
-    require(BUNDLE.exists(), "the ably-js bundle (npm ci)")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HostilePage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-                "--headless", "--no-sandbox", "--disable-gpu",
-                "--host-resolver-rules=MAP hostile.test 127.0.0.1, MAP rebind.test 127.0.0.1"])
-            try:
-                page = browser.new_page()
-                page.goto(f"http://hostile.test:{server.server_address[1]}/")
-                attempts = page.evaluate(TRY_THE_EMULATOR, {"port": emulator.port, "key": emulator.key})
-                # The refusal carries no CORS headers, so the page cannot even read it.
-                assert attempts == {"fetch": "blocked", "realtime": "disconnected"}, attempts
-                # DNS rebinding: a hostile name for 127.0.0.1 makes its pages same-origin with the emulator.
-                page.goto(f"http://rebind.test:{emulator.port}/time")
-                assert "40300" in page.content()
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    ably_js_bundle()  # served by HostilePage: when missing, say so here rather than in the server's thread
+    with serving(HostilePage) as port, running_chromium(HOSTILE_NAMES_ON_LOOPBACK) as browser:
+        page = browser.new_page()
+        page.goto(f"http://hostile.test:{port}/")
+        attempts = page.evaluate(TRY_THE_EMULATOR, {"port": emulator.port, "key": emulator.key})
+        # The refusal carries no CORS headers, so the page cannot even read it.
+        assert attempts == {"fetch": "blocked", "realtime": "disconnected"}, attempts
+        # DNS rebinding: a hostile name for 127.0.0.1 makes its pages same-origin with the emulator.
+        page.goto(f"http://rebind.test:{emulator.port}/time")
+        assert "40300" in page.content()

@@ -4,75 +4,53 @@ JSON over WebSocket with heartbeats=true, rewind, history(untilAttach) through e
 presence, and a leave when a tab closes."""
 
 import json
-import threading
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from ably.sync import AblyRestSync
-from playwright.sync_api import sync_playwright
 
-from .tools import require
+from devtools.chromium import running_chromium
+from devtools.node import ably_js_bundle
+from tests.support.http import QuietHandler, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-BUNDLE = Path(__file__).resolve().parents[2] / "node_modules" / "ably" / "build" / "ably.min.js"
-
+NO_STORE = {"Cache-Control": "no-store"}
 PAGE = b"""<!doctype html><meta charset="utf-8"><script src="/ably.min.js"></script><p>emulator test page"""
 
 
-class PageServer(SimpleHTTPRequestHandler):
+class PageServer(QuietHandler):
     """The page's own origin: the page, the SDK bundle, and an auth endpoint like the app's."""
 
-    def __init__(self, *args, signer, channel, **kwargs):
-        self.signer, self.channel = signer, channel
+    def __init__(self, *args, signer, channel, bundle, **kwargs):
+        self.signer, self.channel, self.bundle = signer, channel, bundle
         super().__init__(*args, **kwargs)
 
     def do_GET(self):
         url = urlparse(self.path)
         if url.path == "/ably.min.js":
-            return self._send(BUNDLE.read_bytes(), "application/javascript")
+            return self.respond(self.bundle.read_bytes(), "application/javascript", headers=NO_STORE)
         if url.path == "/auth":
             username = parse_qs(url.query)["username"][0]
             request = self.signer.auth.create_token_request({
                 "client_id": username, "capability": {self.channel: ["subscribe", "presence", "history"]},
             })
-            return self._send(json.dumps(request.to_dict()).encode(), "application/json")
-        return self._send(PAGE, "text/html")
-
-    def _send(self, body, content_type):
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+            return self.respond(json.dumps(request.to_dict()).encode(), "application/json", headers=NO_STORE)
+        return self.respond(PAGE, "text/html", headers=NO_STORE)
 
 
 @pytest.fixture(scope="module")
 def page_origin(emulator):
     signer = AblyRestSync(key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False,
                           use_token_auth=True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(PageServer, signer=signer, channel="browser-chat"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    page_server = partial(PageServer, signer=signer, channel="browser-chat", bundle=ably_js_bundle())
+    with serving(page_server) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    require(CHROMIUM.exists(), str(CHROMIUM))
-    require(BUNDLE.exists(), "the ably-js bundle (npm ci)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox",
-                                                                         "--disable-gpu"])
+    with running_chromium() as browser:
         yield browser
-        browser.close()
 
 
 CONNECT = """async ({username, port, rewind}) => {

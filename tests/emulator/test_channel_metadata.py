@@ -2,7 +2,6 @@
 with ably-python realtime clients making channels active (JSON and msgpack)."""
 
 import asyncio
-import base64
 import time
 import uuid
 
@@ -15,8 +14,9 @@ from ably.sync.util.exceptions import AblyException
 
 from chat.ably_rest import Ably
 from chat.config import Endpoint, Settings
+from tests.support.http import basic_auth
 
-from .conftest import CHANNEL_CLOSE_DELAY_S
+from .helpers import CHANNEL_CLOSE_DELAY_S
 
 # How long past the close delay a channel may take to drop out on a busy machine.
 MARGIN_S = 5
@@ -59,10 +59,6 @@ def every_page(client: AblyRestSync, version="3", **params) -> list[list]:
 
 def listed_names(client: AblyRestSync, prefix: str) -> list[str]:
     return [name for page in every_page(client, prefix=prefix, by="id") for name in page]
-
-
-def basic(key):
-    return {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
 
 
 @pytest.mark.parametrize("binary", [False, True])
@@ -175,10 +171,10 @@ def test_listing_in_an_envelope_carries_its_links(emulator, prefix):
     for room in ("a", "b"):
         client.channels.get(f"{prefix}:{room}").status()
     url = f"{emulator.url}/channels?prefix={prefix}&limit=1&by=id&envelope=json"
-    body = httpx.get(url, headers=basic(emulator.key)).json()
+    body = httpx.get(url, headers=basic_auth(emulator.key)).json()
     assert body["statusCode"] == 200 and body["response"] == [f"{prefix}:a"]
     assert 'rel="first"' in body["headers"]["link"] and 'rel="next"' in body["headers"]["link"]
-    refused = httpx.get(url, headers=basic("local.dev:wrong")).json()
+    refused = httpx.get(url, headers=basic_auth("local.dev:wrong")).json()
     assert refused["statusCode"] == 401 and refused["response"]["error"]["code"] == 40101
 
 
@@ -209,7 +205,7 @@ def test_batch_presence_before_protocol_version_3(emulator, prefix):
     assert fine.status_code == 200 and fine.items == [{"channel": f"{prefix}:a", "presence": []},
                                                       {"channel": f"{prefix}:b", "presence": []}]
     raw = httpx.get(f"{emulator.url}/presence", params={"channels": f"{prefix}:a|[bad", "separator": "|"},
-                    headers={**basic(emulator.key), "Accept": "application/x-msgpack"})
+                    headers={**basic_auth(emulator.key), "Accept": "application/x-msgpack"})
     body = msgpack.unpackb(raw.content)
     assert raw.status_code == 400 and raw.headers["x-ably-errorcode"] == "40020"
     assert body["error"]["code"] == 40020

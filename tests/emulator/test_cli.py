@@ -1,7 +1,6 @@
 """The `python -m emulator` command line: ready line, --key, shutdown, errors."""
 
 import asyncio
-import base64
 import signal
 import socket
 import subprocess
@@ -13,21 +12,19 @@ import pytest
 from ably.sync import AblyRestSync
 from ably.sync.types.message import Message
 
+from devtools import ROOT
+from devtools.emulator import running_emulator
 from emulator import DEFAULT_KEY
-from tests.support.emulator import REPO_ROOT, running_emulator
-
-
-def basic(key):
-    return {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
+from tests.support.http import basic_auth
 
 
 def test_key_flag_replaces_the_default_key():
     with running_emulator(key="myapp.k1:sesame") as emu:
         assert emu.url == f"http://127.0.0.1:{emu.port}"
         assert "app myapp, key myapp.k1" in emu.output and "sesame" not in emu.output
-        ok = httpx.get(f"{emu.url}/channels/c/messages", headers=basic("myapp.k1:sesame"))
+        ok = httpx.get(f"{emu.url}/channels/c/messages", headers=basic_auth("myapp.k1:sesame"))
         assert ok.status_code == 200
-        old = httpx.get(f"{emu.url}/channels/c/messages", headers=basic(DEFAULT_KEY))
+        old = httpx.get(f"{emu.url}/channels/c/messages", headers=basic_auth(DEFAULT_KEY))
         assert old.status_code == 401
 
 
@@ -47,7 +44,7 @@ def test_clean_shutdown_on_signal_with_an_open_websocket(sig):
 
 def test_bad_key_flag_is_a_usage_error():
     result = subprocess.run([sys.executable, "-m", "emulator", "--port", "0", "--key", "no-secret"],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
+                            cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "--key" in result.stderr
 
 

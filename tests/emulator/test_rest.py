@@ -16,15 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator import DEFAULT_KEY
+from tests.support.http import basic_auth
 
 
 def sync_client(emulator, **options):
     options.setdefault("key", emulator.key)
     return AblyRestSync(endpoint=emulator.host, port=emulator.port, tls=False, use_token_auth=True, **options)
-
-
-def basic(key):
-    return {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
 
 
 def test_time_and_connectivity_check(emulator):
@@ -57,11 +54,11 @@ def test_repeated_message_id_is_stored_once(emulator, channel_name):
 def test_batch_publish_with_sdk_ids_is_idempotent_on_retry(emulator, channel_name):
     url = f"{emulator.url}/channels/{channel_name}/messages"
     body = [{"id": "batch:0", "data": "a"}, {"id": "batch:1", "data": "b"}]
-    first = httpx.post(url, json=body, headers=basic(emulator.key))
-    again = httpx.post(url, json=body, headers=basic(emulator.key))
+    first = httpx.post(url, json=body, headers=basic_auth(emulator.key))
+    again = httpx.post(url, json=body, headers=basic_auth(emulator.key))
     assert first.status_code == again.status_code == 201
     assert first.json()["serials"] == again.json()["serials"]
-    assert len(httpx.get(url, headers=basic(emulator.key)).json()) == 2
+    assert len(httpx.get(url, headers=basic_auth(emulator.key)).json()) == 2
 
 
 def test_history_paging_in_both_directions(emulator, channel_name):
@@ -127,7 +124,7 @@ def test_expired_unknown_and_unparseable_tokens(emulator):
 
 def test_errors_have_ably_shape_and_bare_content_type(emulator):
     r = httpx.post(f"{emulator.url}/channels/x/messages", json={"data": "x"},
-                   headers=basic("local.dev:wrong-secret"))
+                   headers=basic_auth("local.dev:wrong-secret"))
     assert r.status_code == 401
     assert r.headers["content-type"] == "application/json"
     error = r.json()["error"]
@@ -151,7 +148,7 @@ def test_errors_have_ably_shape_and_bare_content_type(emulator):
 ])
 def test_bad_publish_bodies_are_rejected(emulator, body, code):
     r = httpx.post(f"{emulator.url}/channels/x/messages", content=body,
-                   headers={**basic(emulator.key), "Content-Type": "application/json"})
+                   headers={**basic_auth(emulator.key), "Content-Type": "application/json"})
     assert r.json()["error"]["code"] == code and r.status_code == r.json()["error"]["statusCode"]
 
 
@@ -164,7 +161,7 @@ def test_cors_preflight_and_credentialed_responses(emulator):
     assert pre.headers["access-control-allow-origin"] == origin
     assert pre.headers["access-control-allow-credentials"] == "true"
     assert "x-ably-version" in pre.headers["access-control-allow-headers"]
-    r = httpx.get(f"{emulator.url}/channels/x/messages", headers={"Origin": origin, **basic("bad.key:x")})
+    r = httpx.get(f"{emulator.url}/channels/x/messages", headers={"Origin": origin, **basic_auth("bad.key:x")})
     assert r.headers["access-control-allow-origin"] == origin
     assert "X-Ably-Errorcode" in r.headers["access-control-expose-headers"]
 
@@ -172,12 +169,12 @@ def test_cors_preflight_and_credentialed_responses(emulator):
 def test_browser_envelope(emulator, channel_name):
     client = sync_client(emulator)
     client.channels.get(channel_name).publish([SyncMessage(name=f"m{i}") for i in range(3)])
-    r = httpx.get(f"{emulator.url}/channels/{channel_name}/messages?limit=2&envelope=json", headers=basic(emulator.key))
+    r = httpx.get(f"{emulator.url}/channels/{channel_name}/messages?limit=2&envelope=json", headers=basic_auth(emulator.key))
     assert r.status_code == 200
     body = r.json()
     assert body["statusCode"] == 200 and [m["name"] for m in body["response"]] == ["m2", "m1"]
     assert 'rel="next"' in body["headers"]["link"]
-    r = httpx.get(f"{emulator.url}/channels/{channel_name}/messages?envelope=json", headers=basic("bad.key:x"))
+    r = httpx.get(f"{emulator.url}/channels/{channel_name}/messages?envelope=json", headers=basic_auth("bad.key:x"))
     assert r.status_code == 200 and r.json()["statusCode"] == 401
     assert r.json()["response"]["error"]["code"] == 40101
 
@@ -220,13 +217,13 @@ def test_provisioned_apps_are_isolated_and_deletable(emulator):
     assert sorted((m.client_id, m.action) for m in history) == [
         ("client_encoded", 2), ("client_json", 2), ("client_string", 2)]  # entered
     url = f"{emulator.url}/channels/persisted%3Afixtures/presence"
-    filtered = httpx.get(f"{url}?clientId=client_string", headers=basic(full["keyStr"])).json()
+    filtered = httpx.get(f"{url}?clientId=client_string", headers=basic_auth(full["keyStr"])).json()
     assert [(m["clientId"], m["data"]) for m in filtered] == [("client_string", "a string")]
-    as_json = httpx.get(url, headers=basic(full["keyStr"])).json()
+    as_json = httpx.get(url, headers=basic_auth(full["keyStr"])).json()
     assert sorted(m["clientId"] for m in as_json) == ["client_encoded", "client_json", "client_string"]
     encoded = next(m for m in as_json if m["clientId"] == "client_encoded")
     assert (encoded["data"], encoded["encoding"]) == ("AAEC", "json/utf-8/cipher+aes-128-cbc/base64")
-    as_msgpack = msgpack.unpackb(httpx.get(url, headers={**basic(full["keyStr"]),
+    as_msgpack = msgpack.unpackb(httpx.get(url, headers={**basic_auth(full["keyStr"]),
                                                          "Accept": "application/x-msgpack"}).content)
     encoded = next(m for m in as_msgpack if m["clientId"] == "client_encoded")
     assert (encoded["data"], encoded["encoding"]) == (b"\x00\x01\x02", "json/utf-8/cipher+aes-128-cbc")
@@ -234,9 +231,9 @@ def test_provisioned_apps_are_isolated_and_deletable(emulator):
         sync_client(emulator, key=limited["keyStr"]).channels.get("public").publish("m", "x")
     assert e.value.code == 40160
 
-    assert httpx.delete(f"{emulator.url}/apps/{app['appId']}", headers=basic(DEFAULT_KEY)).status_code == 401
-    assert httpx.delete(f"{emulator.url}/apps/{app['appId']}", headers=basic(full["keyStr"])).status_code == 204
-    r = httpx.get(f"{emulator.url}/channels/shared-name/messages", headers=basic(full["keyStr"]))
+    assert httpx.delete(f"{emulator.url}/apps/{app['appId']}", headers=basic_auth(DEFAULT_KEY)).status_code == 401
+    assert httpx.delete(f"{emulator.url}/apps/{app['appId']}", headers=basic_auth(full["keyStr"])).status_code == 204
+    r = httpx.get(f"{emulator.url}/channels/shared-name/messages", headers=basic_auth(full["keyStr"]))
     assert r.json()["error"]["code"] == 40101
 
 
@@ -260,7 +257,7 @@ async def test_presence_history_and_channel_details_over_rest(emulator, channel_
             assert [(m.action, m.data) for m in history.items] == [(2, "first"), (4, "second")]
             members = (await client.channels.get(channel_name).presence.get()).items
             assert [(m.client_id, m.data) for m in members] == [("pat", "second")]
-        r = httpx.get(f"{emulator.url}/channels/{channel_name}", headers=basic(emulator.key))
+        r = httpx.get(f"{emulator.url}/channels/{channel_name}", headers=basic_auth(emulator.key))
         occupancy = r.json()["status"]["occupancy"]["metrics"]
         assert occupancy["presenceMembers"] == 1 and occupancy["connections"] == 1
     finally:
@@ -293,7 +290,7 @@ json_values = st.recursive(
 def test_arbitrary_rest_requests_get_ably_answers(emulator, http, path, method, body, fmt):
     content = msgpack.packb(body) if fmt.endswith("msgpack") else json.dumps(body).encode()
     r = http.request(method, f"{emulator.url}{path}", content=content,
-                      headers={**basic(emulator.key), "Content-Type": fmt, "Accept": fmt})
+                      headers={**basic_auth(emulator.key), "Content-Type": fmt, "Accept": fmt})
     assert r.status_code < 500, r.text
     decoded = msgpack.unpackb(r.content) if fmt.endswith("msgpack") else r.json()
     if r.status_code >= 400:

@@ -8,8 +8,9 @@ import time
 import pytest
 from ably.sync.types.tokenrequest import TokenRequest
 
-from tests.functions.conftest import TEST_KEY, TEST_SECRET, session_header, settings_with
-from tests.support.functions import ROOT
+from devtools import ROOT
+from devtools.functions import load_function
+from tests.functions.helpers import TEST_KEY, TEST_SECRET, session_header, settings_with
 from tests.support.http import assert_json_error
 
 
@@ -85,8 +86,6 @@ def test_the_token_lifetime_can_be_shortened(function):
 
 @pytest.mark.parametrize("ttl", ["0", "4", "3601", "1.5", "ten", "\u00b2"])
 def test_an_out_of_range_token_lifetime_is_named(monkeypatch, ttl):
-    from tests.support.functions import load_function
-
     monkeypatch.setenv("ABLY_API_KEY", TEST_KEY)
     monkeypatch.setenv("ABLY_TOKEN_TTL", ttl)
     client = load_function("api/ably/auth.py").app.test_client()
@@ -119,8 +118,6 @@ def test_only_get_is_allowed(auth_client, ana):
 
 
 def test_a_malformed_key_is_named_but_never_shown(monkeypatch):
-    from tests.support.functions import load_function
-
     monkeypatch.setenv("ABLY_API_KEY", "app.key-without-secret")
     client = load_function("api/ably/auth.py").app.test_client()
     error = assert_json_error(client.get("/api/ably/auth"), 500, mentions="ABLY_API_KEY")
@@ -137,7 +134,7 @@ def test_a_wildcard_client_id_can_never_be_signed():
 
 def test_the_function_imports_neither_the_ably_sdk_nor_the_name_rules():
     """The token function only checks a signature and signs; its cold start stays Flask's own."""
-    code = ("import os, sys; os.environ['ABLY_API_KEY'] = 'a.b:c'; from tests.support.functions import load_function; "
+    code = ("import os, sys; os.environ['ABLY_API_KEY'] = 'a.b:c'; from devtools.functions import load_function; "
             "load_function('api/ably/auth.py'); print(sorted(m for m in ('ably', 'regex', 'httpx') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]"

@@ -11,7 +11,8 @@ import pytest
 
 from chat.ably_rest import Ably, AblyFailed
 from chat.config import Settings
-from tests.functions.conftest import TEST_KEY
+from tests.functions.helpers import TEST_KEY
+from tests.support.http import QuietHandler
 
 
 class Host(http.server.ThreadingHTTPServer):
@@ -26,24 +27,16 @@ class Host(http.server.ThreadingHTTPServer):
     def address(self) -> tuple[str, int]:
         return self.server_address[:2]
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self):  # noqa: N802
             host = self.server
             body = self.rfile.read(int(self.headers["Content-Length"]))
             host.seen.append((self.headers["Authorization"], json.loads(body)))
             time.sleep(host.hang_s)
-            payload = json.dumps(host.body).encode()
             try:
-                self.send_response(host.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.respond(json.dumps(host.body).encode(), "application/json", host.status)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up on this host, as it should
-
-        def log_message(self, *args):
-            pass
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from ably.sync.rest.rest import AblyRestSync
 from ably.sync.util.exceptions import AblyException
 
 from chat.config import Settings
-from tests.functions.conftest import session_header
+from tests.functions.helpers import session_header
 
 
 def rest_client(emulator, **options) -> AblyRestSync:

@@ -14,9 +14,9 @@ from chat.config import Settings
 from chat.limits import Limits
 from chat.names import name_key
 from chat.web import create_app
-from tests.functions.conftest import session_header
-from tests.support.emulator import running_emulator
-from tests.support.functions import load_function
+from devtools.emulator import running_emulator
+from devtools.functions import load_function
+from tests.functions.helpers import session_header
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 fuzz_settings = settings(max_examples=EXAMPLES, deadline=None,

@@ -14,10 +14,11 @@ import urllib.request
 import pytest
 
 from chat.limits import SEND_PER_IP, SEND_PER_USER, SESSION_PER_IP, TOKEN_PER_IP, Limits
-from tests.functions.conftest import TEST_KEY, session_header, settings_with
-from tests.support.functions import ROOT
+from devtools import ROOT
+from devtools.processes import stop
+from devtools.redis import running_redis
+from tests.functions.helpers import TEST_KEY, session_header, settings_with
 from tests.support.http import assert_json_error
-from tests.support.redis import running_redis
 
 
 def send(client, headers, **environ_base):
@@ -111,8 +112,7 @@ def start_function(path: str, environ: dict) -> tuple[subprocess.Popen, str]:
 
 
 def stop_function(process: subprocess.Popen) -> None:
-    process.terminate()
-    process.wait(timeout=10)
+    stop(process)
     process.stdout.close()
 
 

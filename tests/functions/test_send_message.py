@@ -7,8 +7,8 @@ import time
 import pytest
 
 from chat.sessions import SESSION_MAX_AGE_S
-from tests.functions.conftest import TEST_SECRET, session_header, settings_with
-from tests.support.functions import load_function
+from devtools.functions import load_function
+from tests.functions.helpers import TEST_SECRET, session_header, settings_with
 from tests.support.http import assert_json_error
 
 VALID = {"message": "hello", "id": "m-1"}

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from chat.sessions import SESSION_MAX_AGE_S, Sessions
-from tests.functions.conftest import provision_app, settings_with
+from tests.functions.helpers import provision_app, settings_with
 from tests.support.http import assert_json_error
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from ably.sync.rest.rest import AblyRestSync
 
-from tests.support.functions import ROOT
+from devtools import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,12 @@
 import errno
+import signal
 import socket
 
 import pytest
 
+from devtools.processes import signal_groups
 from scripts.dev import DEFAULT_EMULATOR_PORT, listen_error
-from tests.launcher.support import Launcher, kill_groups
+from tests.launcher.support import Launcher
 
 
 class Launchers:
@@ -22,7 +24,7 @@ class Launchers:
     def stop_all(self):
         for launcher in self.started:
             launcher.stop()
-        kill_groups(self.groups)
+        signal_groups(self.groups, signal.SIGKILL)
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 import contextlib
 import fcntl
-import http.server
 import os
 import re
 import secrets
 import select
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -20,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chat.config import VARIABLES
-from tests.support.app import START_TIMEOUT
+from devtools import ROOT
+from devtools.app import START_TIMEOUT
+from devtools.processes import stop
+from tests.support.http import QuietHandler, serving
 
-ROOT = Path(__file__).resolve().parents[2]
 GONE_TIMEOUT = 60  # generous: the machine is shared; the launcher and its guard stop within ~10 s
 
 
@@ -42,7 +42,7 @@ def new_key() -> tuple[str, str]:
 def project_copy(folder: Path) -> Path:
     """What the launcher reads before it starts anything, in a folder of its own: a test's .env
     never touches the checkout's."""
-    for name in ("scripts", "chat", "emulator"):
+    for name in ("scripts", "chat", "emulator", "devtools"):
         shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "vercel.json", folder)
     return folder
@@ -124,14 +124,7 @@ class Launcher:
 
     def stop(self) -> None:
         """The test's own clean-up: SIGTERM, as Ctrl-C would, then SIGKILL."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=GONE_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.pid, signal.SIGKILL)
-                self.process.wait()
+        stop(self.process, group=True, timeout=GONE_TIMEOUT)
         self.hang_up_requested.set()
         self.reader.join(timeout=5)
 
@@ -175,12 +168,6 @@ def left_in(groups: set[int], timeout: float = GONE_TIMEOUT) -> list[Process]:
         time.sleep(0.2)
 
 
-def kill_groups(groups: set[int]) -> None:
-    for pgid in groups:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-
-
 def files_holding(secret: str) -> list[Path]:
     """Files in the project's .vercel/ or the system's temp folder (top level) that contain `secret`."""
     found = []
@@ -192,33 +179,16 @@ def files_holding(secret: str) -> list[Path]:
     return found
 
 
-class OtherApp(http.server.BaseHTTPRequestHandler):
+class OtherApp(QuietHandler):
     """Someone else's dev server."""
 
     def do_GET(self):
-        body = b"<title>Another app</title>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.respond(b"<title>Another app</title>", "text/html")
 
 
-@contextlib.contextmanager
 def other_app(port: int = 0):
-    """A real HTTP server on 127.0.0.1 (on `port`, or a free one); yields its port."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), OtherApp)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    """Someone else's dev server on 127.0.0.1 (on `port`, or a free one), yielding its port."""
+    return serving(OtherApp, port)
 
 
 @contextlib.contextmanager

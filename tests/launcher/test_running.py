@@ -6,12 +6,15 @@ import stat
 
 import httpx
 
+from devtools import ROOT
+from devtools.app import START_TIMEOUT
+from devtools.ports import free_port
+from devtools.processes import signal_groups
 from scripts.dev import DEFAULT_EMULATOR_PORT, listen_error
 from tests.launcher.support import (
-    GONE_TIMEOUT, ROOT, START_TIMEOUT, children_of, eventually, files_holding, kill_groups, launcher_env, left_in,
-    new_key, other_app, run_to_exit, silent_listener, wait_for_child,
+    GONE_TIMEOUT, children_of, eventually, files_holding, launcher_env, left_in, new_key, other_app, run_to_exit,
+    silent_listener, wait_for_child,
 )
-from tests.support.app import free_port
 
 CHAT_READY = r"Chat ready at (http://\S+)"
 EMULATOR_READY = r"\[emulator\].*ready on (http://\S+)"
@@ -116,7 +119,7 @@ def test_a_config_left_by_a_launcher_killed_with_its_guard_goes_at_the_next_star
     os.kill(guard.pid, signal.SIGKILL)  # `kill -9` of the launcher and its guard alike
     os.kill(launcher.pid, signal.SIGKILL)
     launcher.process.wait()
-    kill_groups(launchers.groups)  # what they started is the test's to stop now
+    signal_groups(launchers.groups, signal.SIGKILL)  # what they started is the test's to stop now
     assert left_in(launchers.groups) == []
     [stale] = files_holding(secret)
 

@@ -5,22 +5,8 @@ from chat.config import Settings
 from chat.limits import Limits
 from chat.sessions import Sessions
 from chat.web import create_app
-from tests.support.emulator import running_emulator
-from tests.support.functions import load_function
-
-# Every message these suites send goes out under this claim, so its Ably id is known in advance.
-CLAIM = "reliability"
-
-
-def ably_id(browser_id: str) -> str:
-    """The id Ably gives a message sent with `browser_id` (see chat/messages.py)."""
-    return f"{CLAIM}:{browser_id}"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with running_emulator() as running:
-        yield running
+from devtools.functions import load_function
+from tests.reliability.helpers import CLAIM
 
 
 @pytest.fixture

@@ -6,18 +6,18 @@ import json
 import os
 import subprocess
 import threading
-import time
 
-from tests.support.functions import ROOT
+from devtools import ROOT
+from devtools.node import node_executable
+from devtools.processes import stop
+
+# Every message these suites send goes out under this claim, so its Ably id is known in advance.
+CLAIM = "reliability"
 
 
-def memory_mib(pid: int, field: str = "VmRSS") -> float:
-    """A memory figure of a live process from /proc/<pid>/status: VmRSS now, or VmHWM, its peak."""
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024
-    raise KeyError(field)
+def ably_id(browser_id: str) -> str:
+    """The id Ably gives a message sent with `browser_id` (see chat/messages.py)."""
+    return f"{CLAIM}:{browser_id}"
 
 
 def percentile(histogram: dict[int, int], fraction: float) -> int | None:
@@ -38,7 +38,7 @@ class ChatWatcher:
 
     def __init__(self, emulator_url: str, key: str):
         env = {**os.environ, "ABLY_EMULATOR_URL": emulator_url, "ABLY_EMULATOR_KEY": key}
-        self.process = subprocess.Popen(["node", "tests/reliability/js/watch-chat.mjs"], cwd=ROOT, env=env,
+        self.process = subprocess.Popen([node_executable(), "tests/reliability/js/watch-chat.mjs"], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, text=True)
         self.states: list[str] = []
         self.message_ids: list[str] = []
@@ -69,13 +69,7 @@ class ChatWatcher:
         self.wait_until(lambda: message_id in self.message_ids, timeout, f"message {message_id} arrived")
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process, timeout=5)
         self._reader.join(timeout=5)
 
     def __enter__(self) -> "ChatWatcher":
@@ -85,12 +79,3 @@ class ChatWatcher:
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-def wait_for(condition, timeout: float, what: str, interval: float = 0.05):
-    """Poll `condition` until it returns something true; return that."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting until {what}")
-        time.sleep(interval)
-    return result

@@ -17,7 +17,8 @@ import time
 from ably import AblyRealtime, AblyRest
 
 from chat.rooms import channel_for
-from tests.support.functions import ROOT
+from devtools import ROOT
+from devtools.node import node_executable
 
 SUBSCRIBERS = int(os.environ.get("CHURN_SUBSCRIBERS", "20"))
 PY_SUBSCRIBERS = int(os.environ.get("CHURN_PY_SUBSCRIBERS", "3"))
@@ -84,7 +85,7 @@ class PythonSubscribers:
 def test_churn_loses_and_duplicates_nothing(emulator, send_message):
     env = {**os.environ, "ABLY_EMULATOR_URL": emulator.url, "ABLY_EMULATOR_KEY": emulator.key,
            "CHURN_SUBSCRIBERS": str(SUBSCRIBERS), "CHURN_CHANNELS": ",".join(CHANNELS)}
-    node = subprocess.Popen(["node", "tests/reliability/js/churn-subscribers.mjs"], cwd=ROOT, env=env,
+    node = subprocess.Popen([node_executable(), "tests/reliability/js/churn-subscribers.mjs"], cwd=ROOT, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     python_subscribers = None
     try:

@@ -11,16 +11,15 @@ import secrets
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.client.e2e import chat_helpers
+from devtools.app import running_app
+from devtools.chromium import running_chromium
+from devtools.emulator import running_emulator
+from devtools.ports import free_port
 from tests.reliability.helpers import ChatWatcher
-from tests.support.app import free_port, running_app
-from tests.support.emulator import running_emulator
+from tests.support import chat_api
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # ably-js retries a lost connection once at once, then every 15 s (disconnectedRetryTimeout).
 RECONNECT_TIMEOUT_S = 60
 TIMEOUT_MS = 20_000  # for the page to show something; the machine may be busy
@@ -66,11 +65,8 @@ def emulator_on_fixed_port(tmp_path):
 @pytest.fixture
 def new_page():
     """Pages in fresh browser contexts (separate people); fails the test on any uncaught script error."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
     errors = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with running_chromium() as browser:
 
         def new_page():
             page = browser.new_context().new_page()
@@ -78,7 +74,6 @@ def new_page():
             return page
 
         yield new_page
-        browser.close()
     assert not errors, errors
 
 
@@ -96,7 +91,7 @@ def expect_shown_once(page, text: str) -> None:
 
 def post_message(app, text: str) -> str:
     """Sends as Bo through the app's own functions; returns the message's Ably id."""
-    return chat_helpers.post_message(app, "Bo", text)["id"]
+    return chat_api.post_message(app, "Bo", text)["id"]
 
 
 def test_page_and_node_client_reconnect_by_themselves_after_the_emulator_restarts(emulator_on_fixed_port, new_page):

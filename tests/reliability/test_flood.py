@@ -22,8 +22,9 @@ import httpx
 import msgpack
 import pytest
 
-from tests.reliability.helpers import ChatWatcher, memory_mib
-from tests.support.emulator import running_emulator
+from devtools.emulator import running_emulator
+from devtools.processes import memory_mib
+from tests.reliability.helpers import ChatWatcher
 
 FLOOD_FRAMES = int(os.environ.get("FLOOD_FRAMES", "20000"))
 BAD_CONNECTIONS = int(os.environ.get("FLOOD_BAD_CONNECTIONS", "20"))  # of each kind below

@@ -11,8 +11,10 @@ import os
 import subprocess
 import time
 
-from tests.reliability.helpers import memory_mib, percentile
-from tests.support.functions import ROOT
+from devtools import ROOT
+from devtools.node import node_executable
+from devtools.processes import memory_mib
+from tests.reliability.helpers import percentile
 
 CONNECTIONS = int(os.environ.get("LOAD_CONNECTIONS", "200"))
 HOLD_S = float(os.environ.get("LOAD_HOLD_S", "10"))
@@ -25,7 +27,7 @@ NODE_PROCESSES = 2  # ably-js is single-threaded: two processes, one per core
 def start_subscribers(emulator, count: int) -> subprocess.Popen:
     env = {**os.environ, "ABLY_EMULATOR_URL": emulator.url, "ABLY_EMULATOR_KEY": emulator.key,
            "LOAD_CONNECTIONS": str(count), "LOAD_HEARTBEAT_MS": str(HEARTBEAT_MS)}
-    return subprocess.Popen(["node", "tests/reliability/js/load-subscribers.mjs"], cwd=ROOT, env=env,
+    return subprocess.Popen([node_executable(), "tests/reliability/js/load-subscribers.mjs"], cwd=ROOT, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 

@@ -13,8 +13,7 @@ import time
 import httpx
 import pytest
 
-from tests.reliability.conftest import ably_id
-from tests.reliability.helpers import ChatWatcher
+from tests.reliability.helpers import ChatWatcher, ably_id
 
 # Short, so a stalled publish gives up quickly; the functions allow 3 s (chat/ably_rest.py).
 PUBLISH_TIMEOUT_S = 1

@@ -8,8 +8,8 @@ from chat.config import Settings
 from chat.limits import Limits
 from chat.sessions import Sessions, new_claim_id
 from chat.web import create_app
-from tests.support.emulator import running_emulator
-from tests.support.functions import load_function
+from devtools.emulator import running_emulator
+from devtools.functions import load_function
 
 
 def test_debug_logging_never_shows_the_key_secret(caplog):

@@ -1,4 +1,9 @@
-"""Checks on the functions' HTTP answers, shared by the suites that call them."""
+"""HTTP for the suites: checks on the functions' answers, Basic auth, and small servers of their own."""
+
+import base64
+import contextlib
+import http.server
+import threading
 
 
 def assert_json_error(response, status: int, field: str | None = None, mentions: str | None = None) -> dict:
@@ -12,3 +17,38 @@ def assert_json_error(response, status: int, field: str | None = None, mentions:
     if mentions:
         assert mentions in error["message"], error["message"]
     return error
+
+
+def basic_auth(key: str) -> dict:
+    """The Authorization header of a request authenticated with an Ably key itself."""
+    return {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A request handler for a test's own server: it answers with whole bodies and logs nothing."""
+
+    def respond(self, body: bytes, content_type: str, status: int = 200, headers: dict[str, str] | None = None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serving(handler, port: int = 0):
+    """A threaded HTTP server with `handler` on 127.0.0.1 (on `port`, or a free one); yields its port."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -7,7 +7,7 @@ import sys
 
 from werkzeug.serving import make_server
 
-from tests.support.functions import load_function
+from devtools.functions import load_function
 
 
 def main() -> None:

@@ -6,19 +6,14 @@ apart with a fresh tag, never by counting what is on the channel.
 
 import contextlib
 import secrets
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from devtools.chromium import running_chromium
 from tests.client.e2e.chat_helpers import wait_until_live
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 # The first send builds the sendMessage function, which takes a few seconds.
 TIMEOUT_MS = 20_000
 
@@ -29,12 +24,8 @@ expect.set_options(timeout=TIMEOUT_MS)
 def browser():
     # Package scope, not session: Playwright's sync API keeps an event loop running while it is
     # open, and later suites (ably-python, aiohttp) need to start their own.
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with running_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -71,11 +62,11 @@ def new_page(browser):
 
 @pytest.fixture
 def join(live_app, new_page):
-    """Opens the app, enters `name` and waits until the room is live."""
+    """Opens the app (the lobby, or `room`'s link), enters `name` and waits until the room is live."""
 
-    def join(name: str, page: Page | None = None, **context_options) -> Page:
+    def join(name: str, page: Page | None = None, room: str | None = None, **context_options) -> Page:
         page = page or new_page(**context_options)
-        page.goto(live_app.url)
+        page.goto(f"{live_app.url}/r/{room}" if room else live_app.url)
         page.fill("#username", name)
         page.press("#username", "Enter")
         wait_until_live(page)

@@ -5,7 +5,9 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.client.e2e.chat_helpers import ARTIFACTS, ROOT, message_row, post_message, save_screenshot, send
+from devtools import ROOT
+from tests.client.e2e.chat_helpers import ARTIFACTS, message_row, save_screenshot, send
+from tests.support.chat_api import post_message
 
 
 def person(page, name):

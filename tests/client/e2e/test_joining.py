@@ -5,7 +5,8 @@ import re
 
 from playwright.sync_api import WebSocketRoute, expect
 
-from tests.client.e2e.chat_helpers import ARTIFACTS, message_row, post_message, save_screenshot, wait_until_live
+from tests.client.e2e.chat_helpers import ARTIFACTS, message_row, save_screenshot, wait_until_live
+from tests.support.chat_api import post_message
 
 
 def test_the_name_form_checks_names_before_and_with_the_server(live_app, new_page):

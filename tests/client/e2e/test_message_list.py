@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 from playwright.sync_api import expect
 
-from tests.client.e2e.chat_helpers import (
-    ARTIFACTS, message_row, post_message, publish_directly, save_screenshot, send)
+from tests.client.e2e.chat_helpers import ARTIFACTS, message_row, publish_directly, save_screenshot, send
+from tests.support.chat_api import post_message
 
 CAP = 50
 

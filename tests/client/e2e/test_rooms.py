@@ -4,28 +4,21 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.client.e2e.chat_helpers import message_row, post_message, send, wait_until_live
+from tests.client.e2e.chat_helpers import message_row, send, wait_until_live
+from tests.support.chat_api import post_message
 
 LOBBY_REFRESH_MS = 15_000  # the list is kept 5 s, and the page asks every 5 s
-
-
-def enter(page, url, name):
-    page.goto(url)
-    page.fill("#username", name)
-    page.press("#username", "Enter")
-    wait_until_live(page)
-    return page
 
 
 def lobby_entry(lobby, room):
     return lobby.locator("#rooms li").filter(has=lobby.get_by_role("link", name=f"#{room}", exact=True))
 
 
-def test_rooms_keep_their_people_and_messages_and_the_lobby_counts_them(live_app, new_page, tag):
+def test_rooms_keep_their_people_and_messages_and_the_lobby_counts_them(live_app, join, new_page, tag):
     north, south = f"north-{tag}", f"south-{tag}"
-    ana = enter(new_page(), f"{live_app.url}/r/{north}", f"Ana {tag}")
-    bo = enter(new_page(), f"{live_app.url}/r/{north}", f"Bo {tag}")
-    cy = enter(new_page(), f"{live_app.url}/r/{south.upper()}", f"Cy {tag}")  # links are case-folded
+    ana = join(f"Ana {tag}", room=north)
+    bo = join(f"Bo {tag}", room=north)
+    cy = join(f"Cy {tag}", room=south.upper())  # links are case-folded
     assert cy.url.endswith(f"/r/{south}")
     expect(cy.locator("#room-title")).to_have_text(f"#{south}")
 
@@ -54,19 +47,19 @@ def test_rooms_keep_their_people_and_messages_and_the_lobby_counts_them(live_app
     expect(lobby.locator("#join-title")).to_have_text(f"Join #{north}")
 
 
-def test_a_link_opened_fresh_lands_in_the_room_with_its_history(live_app, new_page, tag):
+def test_a_link_opened_fresh_lands_in_the_room_with_its_history(live_app, join, tag):
     room = f"history-{tag}"
     for n in range(3):
         post_message(live_app, f"Old {tag}", f"earlier in {room} #{n}", room=room)
-    page = enter(new_page(), f"{live_app.url}/r/{room}", f"Newcomer {tag}")
+    page = join(f"Newcomer {tag}", room=room)
     for n in range(3):
         expect(message_row(page, f"earlier in {room} #{n}")).to_have_count(1)
     expect(page.locator("#reader-name")).to_have_text(f"Newcomer {tag}")
 
 
-def test_the_same_name_in_two_rooms_is_two_people(live_app, new_page, tag):
-    enter(new_page(), f"{live_app.url}/r/east-{tag}", f"Ana {tag}")
-    elsewhere = enter(new_page(), f"{live_app.url}/r/west-{tag}", f"Ana {tag}")
+def test_the_same_name_in_two_rooms_is_two_people(join, tag):
+    join(f"Ana {tag}", room=f"east-{tag}")
+    elsewhere = join(f"Ana {tag}", room=f"west-{tag}")
     expect(elsewhere.locator("#people li")).to_have_count(1)
 
 

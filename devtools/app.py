@@ -4,16 +4,17 @@ import contextlib
 import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from devtools import ROOT
+from devtools.ports import free_port
+from devtools.processes import stop
+
 START_TIMEOUT = 240  # the first run builds both functions with uv
+STOP_TIMEOUT = 30  # the launcher stops its own servers first
 
 
 @dataclass
@@ -22,12 +23,6 @@ class RunningApp:
     emulator_url: str
     key: str  # the emulator's key, as the functions use it
     log: list[str] = field(default_factory=list)  # everything the dev server and emulator printed
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -64,11 +59,5 @@ def running_app(key: str | None = None, endpoint: str | None = None, redis_url: 
             raise RuntimeError("the app did not start:\n" + "".join(log[-60:]))
         yield RunningApp(urls["app"], endpoint or urls["emulator"], key, log)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop(process, group=True, timeout=STOP_TIMEOUT)
         reader.join(timeout=5)

@@ -1,8 +1,6 @@
-"""A real redis-server for tests, on a free loopback port, stopped afterwards."""
+"""A real redis-server (the Debian package) on a loopback port, with nothing persisted, stopped afterwards."""
 
 import contextlib
-import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -10,7 +8,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-import pytest
+from devtools.ports import free_port
+from devtools.processes import stop
+from devtools.tools import program
 
 
 @dataclass
@@ -30,22 +30,11 @@ class RunningRedis:
         self.process.send_signal(signal.SIGCONT)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def running_redis(port: int | None = None):
-    """Start redis-server (the Debian package) with nothing persisted; yields a RunningRedis."""
-    server = shutil.which("redis-server")
-    if server is None:
-        message = "redis-server is missing: apt-get install redis-server"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)  # CI installs it: missing there is a broken setup, never a skip
-        pytest.skip(message)
-    port = port or _free_port()
+    """Start redis-server on `port` (default: a free one); yields a RunningRedis once it answers PING."""
+    server = program("redis-server", "apt-get install redis-server")
+    port = port or free_port()
     with tempfile.TemporaryDirectory() as workdir:
         process = subprocess.Popen(
             [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
@@ -62,10 +51,4 @@ def running_redis(port: int | None = None):
                 time.sleep(0.05)
             yield RunningRedis(port, process)
         finally:
-            process.send_signal(signal.SIGCONT)  # a paused server cannot act on SIGTERM
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)  # a paused server is woken to act on SIGTERM

@@ -1,5 +1,6 @@
-"""The real `vercel build` on a throw-away copy of the repo, offline and unlinked, as Vercel's
-build servers run it (bytecode included: the README asks for VERCEL_PYTHON_COMPILEALL=1).
+"""The real `vercel build` on a throw-away copy of the repo, as Vercel's build servers run it
+(bytecode included: the README asks for VERCEL_PYTHON_COMPILEALL=1). Unlinked, so no Vercel account
+or project is needed; not offline: the build installs the functions' packages from PyPI (or uv's cache).
 Used by the deploy test and by the cold-start benchmark, which runs the functions it built."""
 
 import json
@@ -9,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from devtools import ROOT
+
 # dist/ too: the build must make the site itself, as it does on Vercel.
 NOT_COPIED = {".git", ".vercel", ".venv", "node_modules", "dist", "test-artifacts", ".pytest_cache", ".hypothesis"}
 

@@ -1,16 +1,14 @@
 """Load the functions in api/ the way Vercel's Python runtime does: by file path."""
 
 import importlib.util
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from devtools import ROOT
 
 
 def load_function(relative_path: str):
     """Import e.g. `api/ably/auth.py` as module `api.ably.auth`, returning the module."""
-    path = ROOT / relative_path
     module_name = relative_path.removesuffix(".py").replace("/", ".")
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / relative_path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

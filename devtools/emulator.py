@@ -1,4 +1,4 @@
-"""Start the Ably emulator as a subprocess for tests (`running_emulator`)."""
+"""The Ably emulator as a subprocess (`running_emulator`), for the tests and the benchmarks."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ import contextlib
 import os
 import queue
 import re
-import signal
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from devtools import ROOT
+from devtools.processes import stop
 from emulator import DEFAULT_KEY
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_PATTERN = re.compile(r"ready on http://(?P<host>[^:/\s]+):(?P<port>\d+)")
 
 
@@ -47,16 +46,6 @@ def _pump(stream, lines: list, ready: queue.Queue) -> None:
     ready.put(None)
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @contextlib.contextmanager
 def running_emulator(*extra_args: str, key: str | None = None, timeout: float = 15.0):
     """Run `python -m emulator --port 0 ...`; yields a RunningEmulator and stops it on exit."""
@@ -65,7 +54,7 @@ def running_emulator(*extra_args: str, key: str | None = None, timeout: float = 
     if key != DEFAULT_KEY:
         args += ["--key", key]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
     ready: queue.Queue = queue.Queue()
@@ -77,16 +66,16 @@ def running_emulator(*extra_args: str, key: str | None = None, timeout: float = 
         except queue.Empty:
             match = None
         if match is None:
-            _stop(proc)
+            stop(proc)
             pump.join(timeout=5)
             raise RuntimeError(f"emulator did not become ready within {timeout}s "
                                f"(exit code {proc.returncode}); output:\n{''.join(lines)}")
         host, port = match["host"], int(match["port"])
         yield RunningEmulator(f"http://{host}:{port}", host, port, key, proc, lines)
-        # Exiting with 0 inside the body is a shutdown the test asked for; anything else crashed.
+        # Exiting with 0 inside the body is a shutdown the caller asked for; anything else crashed.
         crashed = proc.poll() not in (None, 0)
     finally:
-        _stop(proc)
+        stop(proc)
         pump.join(timeout=5)
     output = "".join(lines)
     # Checked after the body so a failing test's own error isn't masked.

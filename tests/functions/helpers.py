@@ -1,0 +1,32 @@
+"""Settings, sessions and emulator apps for the function tests (their fixtures are in conftest.py)."""
+
+import json
+import urllib.request
+
+from chat.config import Settings
+from chat.sessions import Sessions, new_claim_id
+
+TEST_KEY = "testapp.testkey:test-secret-value"
+TEST_SECRET = TEST_KEY.split(":")[1]
+
+
+def settings_with(**environ) -> Settings:
+    """Settings as a function reads them from an environment holding `environ` (and a test key)."""
+    return Settings.from_environment({"ABLY_API_KEY": TEST_KEY, **environ})
+
+
+def session_header(settings: Settings, name: str = "Ana", room: str = "general", claim: str | None = None) -> dict:
+    """An Authorization header with a session for `name` in `room`, as POST /api/session signs it."""
+    token = Sessions(settings).issue(name, room, claim or new_claim_id())
+    return {"Authorization": f"Bearer {token}"}
+
+
+def provision_app(emulator, channels: dict[str, list[dict]] | None = None) -> Settings:
+    """A fresh emulator app whose channels already hold presence members (Ably sandbox fixtures),
+    and settings for its key: a room where people are present, without connecting them."""
+    spec = {"channels": [{"name": name, "presence": members} for name, members in (channels or {}).items()]}
+    request = urllib.request.Request(f"{emulator.url}/apps", data=json.dumps(spec).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        key = json.load(response)["keys"][0]["keyStr"]
+    return Settings.from_environment({"ABLY_API_KEY": key, "ABLY_ENDPOINT": emulator.url})
