@@ -23,12 +23,13 @@ def call_api(app, path: str, body: dict, session: str | None = None) -> dict:
     raise AssertionError(f"still rate-limited after 30 tries: {path}")
 
 
+# By app (its URL and key: a later app may get the same port) so a name is claimed once per app.
 _sessions: dict[tuple, str] = {}
 
 
 def claim_name(app, username: str, room: str = "general") -> str:
     """A session for `username` in `room`, claimed once per app (the name must be free)."""
-    key = (app.url, username, room)
+    key = (app.url, app.key, username, room)
     if key not in _sessions:
         _sessions[key] = call_api(app, "/api/session", {"username": username, "room": room})["session"]
     return _sessions[key]
