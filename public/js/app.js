@@ -59,7 +59,7 @@ async function join(rawName) {
   if (roomError) return showError('room-error', roomInput, roomError);
   setJoining(true);
   try {
-    identity = await new Identity({ room, username: name, store }).claim();
+    identity = await new Identity({ room, username: name, store, onLost: lostName }).claim();
     const { tokenRequest, connectionOptions } = await requestToken(identity.session);
     sessionStorage.setItem(TAB_KEY, JSON.stringify({ room, name: identity.username }));
     if (location.pathname !== pathFor(room)) history.pushState(null, '', pathFor(room));

@@ -60,22 +60,24 @@ export class SessionStore {
 /**
  * One claim of a name in a room. `claim()` makes or renews it; `withSession(call)` runs a
  * request that needs the session and, if the server says it has expired, renews and tries once
- * more; `onLost(error)` hears when a renewal finds the name held by somebody else.
+ * more; `onLost(error)`, given to the constructor, hears when a renewal finds the name held by
+ * somebody else.
  */
 export class Identity {
   #room;
   #name;
   #store;
   #claimName;
+  #onLost;
   #current = null;
   #timer;
 
-  constructor({ room, username, store, claim = claimName }) {
+  constructor({ room, username, store, claim = claimName, onLost = () => {} }) {
     this.#room = room;
     this.#name = username;
     this.#store = store;
     this.#claimName = claim;
-    this.onLost = () => {};
+    this.#onLost = onLost;
   }
 
   get username() {
@@ -132,7 +134,7 @@ export class Identity {
   #schedule(delayMs) {
     this.#timer = setTimeout(() => {
       this.claim().catch((error) => {
-        if (error instanceof ApiError && error.status === 409) this.onLost(error);
+        if (error instanceof ApiError && error.status === 409) this.#onLost(error);
         else this.#schedule(RETRY_RENEWAL_MS);
       });
     }, delayMs);

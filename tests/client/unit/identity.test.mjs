@@ -87,6 +87,21 @@ describe('Identity', () => {
     await assert.rejects(identity.withSession(async () => { throw new ApiError('nope', { status: 403 }); }), { status: 403 });
   });
 
+  test('a renewal that finds the name taken says so', async () => {
+    let claims = 0;
+    const lost = new Promise((resolve) => {
+      new Identity({
+        room: 'team-a', username: 'Ana', store: new SessionStore(new MemoryStorage()), onLost: resolve,
+        claim: async () => {
+          claims += 1;
+          if (claims > 1) throw new ApiError('that name is taken', { status: 409 });
+          return answer({ renewIn: 0 });
+        },
+      }).claim();
+    });
+    assert.match((await lost).message, /taken/);
+  });
+
   test('leaving forgets the claim', async () => {
     const store = new SessionStore(new MemoryStorage());
     const identity = new Identity({ room: 'team-a', username: 'Ana', store, claim: async () => answer() });
