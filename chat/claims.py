@@ -38,18 +38,18 @@ def claim_name(name: str, room: str, ably: Ably, limits: Limits, current: Sessio
         raise NameTaken(name)
     check_visible(name)  # only now, so that a disguised copy of a present name reads as taken
     claim = mine or new_claim_id()
-    if not limits.reserve(_reservation(room, name), claim, RESERVATION_S):
+    if not limits.reserve(_reservation(room, key), claim, RESERVATION_S):
         raise NameTaken(name)
     return claim
 
 
 def release_name(session: Session, limits: Limits) -> None:
     """The holder leaves: the name is free as soon as their presence is gone."""
-    limits.release(_reservation(session.room, session.name), session.claim)
+    limits.release(_reservation(session.room, name_key(session.name)), session.claim)
 
 
-def _reservation(room: str, name: str) -> str:
-    return f"{room}:{name_key(name)}"
+def _reservation(room: str, key: str) -> str:
+    return f"{room}:{key}"
 
 
 def claim_of(member: Member) -> str | None:

@@ -58,7 +58,7 @@ class Limits:
         a person could still go through a real limiter."""
         self._scale = scale
         self._local = MovingWindowRateLimiter(MemoryStorage())
-        self._local_reservations = _MemoryReservations()
+        self._local_reservations = _MemoryReservations(clock)
         self._shared = self._redis = None
         if redis_url:
             # Made now, while the function loads, never lazily by concurrent first requests.
@@ -79,11 +79,6 @@ class Limits:
         self._down = False
         self._retry_at = 0.0
         self._state_lock = threading.Lock()
-
-    @property
-    def shared(self) -> bool:
-        """Whether counts are kept in Redis (when it is reachable)."""
-        return self._shared is not None
 
     def take(self, rule: Rule, key: str) -> int:
         """Take one request from `key`'s allowance under `rule`: 0 if there was one, else the seconds

@@ -37,7 +37,7 @@ def clean_name(value: object, field: str = "username") -> str:
     """The name as it will be shown and given to Ably as a clientId (NFC), or InvalidField.
     `check_visible` completes the rules; look-alikes of names taken are chat/claims.py's."""
     name = unicodedata.normalize("NFC", clean_username(value, field))
-    if name_key(name) in _RESERVED_KEYS():
+    if name_key(name) in _reserved_keys():
         raise InvalidField(field, f"{name!r} is reserved")
     return name
 
@@ -66,7 +66,7 @@ def name_key(name: str) -> str:
 
 
 @functools.cache
-def _RESERVED_KEYS() -> frozenset[str]:  # noqa: N802 (a constant, computed once on first use)
+def _reserved_keys() -> frozenset[str]:  # computed once, on first use: it needs the confusables data
     return frozenset(name_key(name) for name in RESERVED_NAMES)
 
 

@@ -55,6 +55,11 @@ def attach(realtime, conn, t, channel, **extra):
     t.take()
 
 
+def enter(realtime, conn, t, channel):
+    realtime.receive(conn, t, {"action": Action.PRESENCE, "channel": channel, "msgSerial": 0,
+                               "presence": [{"action": int(PresenceAction.ENTER)}]})
+
+
 def test_a_rest_publish_keeps_a_channel_active_for_the_close_delay(world):
     clock, registry, _, service = world
     creds = key_creds(registry)
@@ -91,8 +96,7 @@ def test_detaching_takes_the_members_along_and_the_channel_closes_after_the_dela
     creds = key_creds(registry)
     conn, t = connect(realtime, clientId="ann")
     attach(realtime, conn, t, "room")
-    realtime.receive(conn, t, {"action": Action.PRESENCE, "channel": "room", "msgSerial": 0,
-                               "presence": [{"action": int(PresenceAction.ENTER)}]})
+    enter(realtime, conn, t, "room")
     realtime.receive(conn, t, {"action": Action.DETACH, "channel": "room"})
     clock.advance(CLOSE_DELAY_S - 1)
     assert listed(service, creds) == ["room"]
@@ -105,8 +109,7 @@ def test_a_dropped_connection_keeps_its_channels_active_while_it_may_resume(worl
     creds = key_creds(registry)
     conn, t = connect(realtime, clientId="ann")
     attach(realtime, conn, t, "room")
-    realtime.receive(conn, t, {"action": Action.PRESENCE, "channel": "room", "msgSerial": 0,
-                               "presence": [{"action": int(PresenceAction.ENTER)}]})
+    enter(realtime, conn, t, "room")
     realtime.transport_lost(conn, t)
     # Its member leaves after 15 s; the connection may resume for 120 s, attached all along.
     clock.advance(120)
