@@ -146,3 +146,8 @@ def test_an_unreachable_ably_is_a_502(function, closed_port):
     response = post(function("api/sendMessage.py", settings), VALID, session_header(settings))
     error = assert_json_error(response, 502, mentions="could not be reached")
     assert TEST_SECRET not in error["message"]
+
+
+def test_a_malformed_request_is_a_400_with_or_without_a_session(send_client):
+    for body, field in (({"message": "hi", "room": "chat:a:b"}, "room"), ({"message": ""}, "message")):
+        assert_json_error(post(send_client, body, {}), 400, field=field)
