@@ -3,7 +3,8 @@
 A name is shown next to everything its holder writes, so it must not hide characters, pretend
 to be a system notice, or pass for somebody else's name. Two names are the same name when
 they look alike: they are compared by a key built from NFKC, case folding and Unicode's
-confusable skeleton (UTS #39), so "Ana", "ana", "Аna" (Cyrillic А) and "ａｎａ" are one name.
+confusable skeleton (UTS #39), so "Ana", "ana", "Аna" (Cyrillic А), "ａｎａ" and "ᴀɴᴀ" (small
+capitals) are one name. tests/functions/test_lookalikes_icu.py holds the key against ICU's.
 
 The browser checks the same character rules in public/js/validation.js (the server decides;
 a test keeps the two in step). The look-alike key is only computed here.

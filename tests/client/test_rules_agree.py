@@ -29,7 +29,8 @@ SCOTLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e00
 TRICKY_MESSAGES = [
     "hello", "  hi \n", "x" * 2000, "x" * 2001, "line\nbreak\ttab", "bell\u0007", "a\ud800b", "abc \u202egnp.exe",
     "\u2066isolate\u2069", "\u200fRLM is fine", "\u200eLRM too", "zero\u200bwidth", "", "  \n",
-    "\n".join(["line"] * 40), "\n".join(["line"] * 41), "\u2028".join(["line"] * 41), "\n" * 50 + "x", "x\n\n" * 20,
+    "\n".join(["line"] * 40), "\n".join(["line"] * 41), "\u2028".join(["line"] * 41), "\n" * 50 + "x",
+    "x\n\n" * 20,
     "me 👩\u200d💻", "👩\u200d👩\u200d👧 and 🏳\ufe0f\u200d🌈", "a\u200db", "👩\u200d", "\u200d💻", SCOTLAND, f"go {SCOTLAND}!",
     "\U0001f3f4\U000e0067\U000e0062\U000e007f", "\U0001f3f4" + "\U000e0061" * 9 + "\U000e007f", "hi\U000e0041\U000e0042",
     "\U000e0001\U000e0068i", "soft\u00adhyphen", "word\u2060joiner", "a\u2062b", "\ufeffBOM", "mid\ufeffdle",
