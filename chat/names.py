@@ -3,7 +3,8 @@
 A name is shown next to everything its holder writes, so it must not hide characters, pretend
 to be a system notice, or pass for somebody else's name. Two names are the same name when
 they look alike: they are compared by a key built from NFKC, case folding and Unicode's
-confusable skeleton (UTS #39), so "Ana", "ana", "Аna" (Cyrillic А) and "ａｎａ" are one name.
+confusable skeleton (UTS #39), so "Ana", "ana", "Аna" (Cyrillic А), "ａｎａ" and "ᴀɴᴀ" (small
+capitals) are one name. tests/functions/test_lookalikes_icu.py holds the key against ICU's.
 
 The browser checks the same character rules in public/js/validation.js (the server decides;
 a test keeps the two in step). The look-alike key is only computed here.
@@ -31,6 +32,10 @@ _EMOJI_PRESENTATION = regex.compile(r"(?<=\p{Emoji})\uFE0F")
 # Visible-width characters that still show nothing.
 _BLANK = regex.compile(r"[\u2800\u3164\uFFA0\u115F\u1160]")
 _MARK = regex.compile(r"[\p{Mn}\p{Me}]")
+_SPACE = regex.compile(r"\p{Zs}")
+# Spaces narrower than a sixth of an em: between letters they read as no space at all.
+_NARROW_SPACES = dict.fromkeys(map(ord, "\u2006\u2008\u2009\u200a\u202f"))
+_MAX_ROUNDS = 8  # a test checks that every character's key is reached well within this
 
 
 def clean_name(value: object, field: str = "username") -> str:
@@ -58,10 +63,17 @@ def check_visible(name: str, field: str = "username") -> None:
 
 def name_key(name: str) -> str:
     """Equal for names that look alike: the comparison key for claims and reserved names."""
-    visible = _BLANK.sub("", _HIDDEN.sub("", unicodedata.normalize("NFKC", name)))
-    # Skeleton, fold, skeleton again: folding alone misses Cyrillic and Greek look-alikes, and
-    # folding first would miss capital I against small l.
-    key = _skeleton(_skeleton(visible).casefold())
+    # A space narrower than a space's width reads as none ("ser\u200aver"); any other is one space.
+    spaced = _SPACE.sub(" ", name.translate(_NARROW_SPACES))
+    key = _BLANK.sub("", _HIDDEN.sub("", unicodedata.normalize("NFKC", spaced)))
+    # Skeleton, then fold, until nothing changes: a fold can reveal a confusable (Cherokee small ꮥ folds
+    # to capital Ꮥ, whose prototype is S, which folds to s), and the skeleton comes first, as folding
+    # first would miss capital I against small l.
+    for _ in range(_MAX_ROUNDS):
+        folded = unicodedata.normalize("NFKC", _skeleton(key).casefold())
+        if folded == key:
+            break
+        key = folded
     return " ".join(key.split())
 
 
@@ -79,7 +91,8 @@ def _skeleton(text: str) -> str:
 
 @functools.cache
 def _prototypes() -> dict[str, str]:
-    """Unicode's confusables.txt as {character: prototype}, from the confusable-homoglyphs package.
+    """Unicode's confusables.txt as {character: prototype}, from the confusable-homoglyphs package,
+    and each small capital (ꜱ, ᴇ, ʀ) as its small letter, since case never tells names apart.
 
     The package keeps each `source ; prototype` line as a link both ways and wraps right-to-left
     text in direction marks. A prototype is the side several characters link to, or the longer
@@ -96,4 +109,18 @@ def _prototypes() -> dict[str, str]:
         other = linked[0]
         if len(links.get(other, ())) > 1 or len(other) > 1 or other < char:
             prototypes[char] = other
+    for small_capital, letter in _small_capitals():
+        prototypes.setdefault(small_capital, letter)
     return prototypes
+
+
+def _small_capitals():
+    """(small capital, its lowercase letter) for every "… LETTER SMALL CAPITAL X" that has a "… SMALL LETTER X".
+    The modifier forms (ᶦ) have none, and need none: NFKC makes them small capitals first."""
+    for code in range(0x20000):  # the planes that hold letters of alphabets
+        script, small_capital, letter = unicodedata.name(chr(code), "").partition(" LETTER SMALL CAPITAL ")
+        if small_capital:
+            try:
+                yield chr(code), unicodedata.lookup(f"{script} SMALL LETTER {letter}")
+            except KeyError:
+                continue  # no lowercase twin (ɶ, ᴎ): the skeleton alone decides

@@ -1,21 +1,35 @@
 """The rules for what a chat message, its id and a username may hold.
 
-These checks need nothing beyond the standard library, so every function can afford them.
-The rest of what a name must not be (invisible, look-alike, reserved) is in chat/names.py.
+These checks are cheap, so every function can afford them. The rest of what a name must not be
+(invisible, look-alike, reserved) is in chat/names.py. The page checks the same rules in
+public/js/validation.js, and a test keeps the two in step.
 """
 
 import re
 import unicodedata
 
+import regex
+
 USERNAME_MAX_LENGTH = 32
 MESSAGE_MAX_LENGTH = 2000
+MESSAGE_MAX_LINES = 40
 MESSAGE_ID_MAX_LENGTH = 128
 # An id a browser may choose for its message: UUIDs and Ably-style ids both fit.
 _MESSAGE_ID_PATTERN = re.compile(rf"[A-Za-z0-9_\-:.]{{1,{MESSAGE_ID_MAX_LENGTH}}}")
 _ZERO_WIDTH_JOINER = "\u200d"  # needed by emoji sequences; chat/names.py checks where it stands
 # Embeddings, overrides and isolates reorder the text around them ("abc \u202egnp.exe" shows
-# "abc exe.png"). The marks LRM, RLM and ALM only nudge neutral characters, and stay allowed.
+# "abc exe.png").
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Format characters render as nothing, so a message could hide text in them (tag characters spell
+# ASCII invisibly). Three do visible work: the marks LRM and RLM, which place neutral characters
+# in right-to-left text, and the joiner inside an emoji sequence (👩‍💻). The tag characters of a
+# subdivision flag (🏴 + gbsct + cancel tag) are one emoji too.
+_DIRECTION_MARKS = frozenset("\u200e\u200f")
+_EMOJI_JOINER = regex.compile(
+    r"(?<=\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]*)\u200D(?=\p{Extended_Pictographic})")
+_FLAG_TAGS = regex.compile(r"(?<=\U0001F3F4)[\U000E0061-\U000E007A]{2}[\U000E0030-\U000E0039\U000E0061-\U000E007A]{1,4}"
+                           r"\U000E007F")
+_LINE_BREAKS = regex.compile(r"[\n\u2028\u2029]")
 
 
 class InvalidField(ValueError):
@@ -38,6 +52,12 @@ def _trimmed_string(value: object, field: str, max_length: int) -> str:
     return text
 
 
+def _describe(char: str, position: int) -> str:
+    """A character as a person can find it: "U+200B ZERO WIDTH SPACE at character 6" (counted from 1)."""
+    label = " ".join(filter(None, (f"U+{ord(char):04X}", unicodedata.name(char, ""))))
+    return f"{label} at character {position}"
+
+
 def clean_username(value: object, field: str = "username") -> str:
     """A name's text: visible, unassigned-free and short. What it may look like is chat/names.py's."""
     name = _trimmed_string(value, field, USERNAME_MAX_LENGTH)
@@ -47,17 +67,32 @@ def clean_username(value: object, field: str = "username") -> str:
             raise InvalidField(field, "must not contain control or invisible formatting characters")
         if category in ("Co", "Cn"):
             raise InvalidField(field, "must not contain private-use or unassigned characters")
+        if category == "Zs" and char != " ":
+            # A thin or hair space passes for no space ("ser\u200aver"), a wide one for two.
+            raise InvalidField(field, f"must use only ordinary spaces, not U+{ord(char):04X}")
     if "*" in name:
         raise InvalidField(field, "must not contain * (Ably reserves it for wildcard identities)")
     return name
 
 
 def clean_message_text(value: object, field: str = "message") -> str:
+    """The message as it will be published: trimmed, visible throughout, at most 2000 characters and 40 lines.
+    A refusal names the first character at fault and where it stands in the text as sent."""
     text = _trimmed_string(value, field, MESSAGE_MAX_LENGTH)
-    if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in text):
-        raise InvalidField(field, "must not contain control characters")
-    if any(char in _BIDI_CONTROLS for char in text):
-        raise InvalidField(field, "must not contain bidirectional override or isolate characters")
+    if len(_LINE_BREAKS.findall(text)) >= MESSAGE_MAX_LINES:
+        raise InvalidField(field, f"must be at most {MESSAGE_MAX_LINES} lines")
+    offset = len(value) - len(value.lstrip()) + 1  # positions count in the text as sent, from 1
+    allowed = {match.start() for match in _EMOJI_JOINER.finditer(text)}
+    allowed.update(index for match in _FLAG_TAGS.finditer(text) for index in range(match.start(), match.end()))
+    for index, char in enumerate(text):
+        category = unicodedata.category(char)
+        if category == "Cc" and char not in "\n\t":
+            raise InvalidField(field, f"must not contain control characters: {_describe(char, index + offset)}")
+        if char in _BIDI_CONTROLS:
+            raise InvalidField(field, "must not contain bidirectional override or isolate characters: "
+                                      f"{_describe(char, index + offset)}")
+        if category == "Cf" and char not in _DIRECTION_MARKS and index not in allowed:
+            raise InvalidField(field, f"must not contain invisible characters: {_describe(char, index + offset)}")
     return text
 
 

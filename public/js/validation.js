@@ -5,6 +5,7 @@
 
 export const USERNAME_MAX_LENGTH = 32;
 export const MESSAGE_MAX_LENGTH = 2000;
+export const MESSAGE_MAX_LINES = 40;
 export const ROOM_MAX_LENGTH = 40;
 export const MAX_MARKS_PER_CHARACTER = 4;
 
@@ -18,16 +19,25 @@ const EMOJI_JOINER = /(?<=\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]*)\
 const EMOJI_PRESENTATION = /(?<=\p{Emoji})\uFE0F/gu;
 const BLANK = /[\u2800\u3164\uFFA0\u115F\u1160]/u;
 const MARK = /[\p{Mn}\p{Me}]/u;
-// In a message: control characters but newline and tab, lone surrogates, and the embeddings,
-// overrides and isolates that reorder the text around them.
+// A thin or hair space passes for no space ("ser\u200aver"), a wide one for two.
+const ODD_SPACE = /(?! )\p{Zs}/u;
+// In a message: control characters but newline and tab, lone surrogates, the embeddings,
+// overrides and isolates that reorder the text around them, and format characters, which
+// render as nothing, but the direction marks LRM and RLM, the joiner inside an emoji and the
+// tags of a subdivision flag (🏴 + gbsct + cancel tag).
 const MESSAGE_CONTROL = /(?![\n\t])[\p{Cc}\p{Cs}]/u;
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
+const FORMAT = /(?![\u200E\u200F])\p{Cf}/u;
+const FLAG_TAGS = /(?<=\u{1F3F4})[\u{E0061}-\u{E007A}]{2}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}/gu;
+const LINE_BREAK = /[\n\u2028\u2029]/g;
 const ROOM = new RegExp(`^[a-z0-9-]{1,${ROOM_MAX_LENGTH}}$`);
 
 // Lengths count code points, as Python's len() does, so an emoji counts once.
 const lengthOf = (text) => [...text].length;
 // What Python's str.strip() removes (String.prototype.trim differs on U+001C–U+001F, U+0085, U+FEFF).
-const EDGE_SPACE = /^[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+const SPACE = '[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const EDGE_SPACE = new RegExp(`^${SPACE}+|${SPACE}+$`, 'g');
+const LEADING_SPACE = new RegExp(`^${SPACE}*`);
 const trim = (text) => String(text ?? '').replace(EDGE_SPACE, '');
 
 function stacksTooManyMarks(name) {
@@ -45,6 +55,7 @@ function nameProblem(name) {
   if (name.includes('*')) return 'Names cannot contain *.';
   const unexplained = name.replace(EMOJI_JOINER, '').replace(EMOJI_PRESENTATION, '');
   if (FORBIDDEN.test(name) || HIDDEN.test(unexplained) || BLANK.test(name)) return 'Use only visible characters.';
+  if (ODD_SPACE.test(name)) return 'Use only ordinary spaces.';
   if (stacksTooManyMarks(name)) return 'Use fewer accents on one letter.';
   if (name.normalize('NFKC').toLowerCase() === 'server') return 'That name is reserved.';
   return null;
@@ -55,15 +66,34 @@ export function checkUsername(raw) {
   return { name, error: nameProblem(name) };
 }
 
+/** The first character a message must not hold, as "U+200B (character 6)", counted from 1 in the text as typed. */
+function unseenCharacter(text, offset) {
+  // The allowed format characters are masked, one stand-in per code point, so positions hold.
+  const masked = text.replace(EMOJI_JOINER, ' ').replace(FLAG_TAGS, (tags) => 'x'.repeat(lengthOf(tags)));
+  const chars = [...masked];
+  for (let index = 0; index < chars.length; index += 1) {
+    const char = chars[index];
+    const kind = MESSAGE_CONTROL.test(char) ? 'control character'
+      : BIDI_CONTROL.test(char) ? 'text-direction control'
+      : FORMAT.test(char) ? 'invisible character'
+      : null;
+    if (kind) {
+      const code = char.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+      return `Remove the ${kind} U+${code} (character ${index + offset}).`;
+    }
+  }
+  return null;
+}
+
 export function checkMessage(raw) {
   const text = trim(raw);
   const length = lengthOf(text);
+  const lines = (text.match(LINE_BREAK)?.length ?? 0) + 1;
   const error =
     length === 0 ? 'Type a message.'
     : length > MESSAGE_MAX_LENGTH ? `Messages are limited to ${MESSAGE_MAX_LENGTH} characters.`
-    : MESSAGE_CONTROL.test(text) ? 'Remove the control characters.'
-    : BIDI_CONTROL.test(text) ? 'Remove the text-direction control characters.'
-    : null;
+    : lines > MESSAGE_MAX_LINES ? `Messages are limited to ${MESSAGE_MAX_LINES} lines.`
+    : unseenCharacter(text, lengthOf(String(raw ?? '').match(LEADING_SPACE)[0]) + 1);
   return { text, length, error };
 }
 

@@ -22,9 +22,20 @@ TRICKY_NAMES = [
     "Bo\u2060", "Bo\ufeff", "\ufeffBo", "Bo\U000e0041", "Bo" + "\u0301" * 4, "Bo" + "\u0301" * 5, "e\u0301",
     "a\ud800b", "\ue000", "\U0010fffd", "*", "a*b", "server", "SERVER", " sErVeR ", "ｓｅｒｖｅｒ", "serverless",
     "\x1c", "Bo\x1f", "\u2028", "Ana\u202e", "\u0085", "", "   ", "\t", "\u00a0Bo\u00a0",
+    "ser\u200aver", "Ana\u2009Maria", "Ana\u00a0Maria", "Ana\u3000Maria", "\ua731\u1d07\u0280\u1d20\u1d07\u0280",
+    "\uaba5erver", "SERVE\u0280",
 ]
-TRICKY_MESSAGES = ["hello", "  hi \n", "x" * 2000, "x" * 2001, "line\nbreak\ttab", "bell\u0007", "a\ud800b",
-                   "abc \u202egnp.exe", "\u2066isolate\u2069", "\u200fRLM is fine", "zero\u200bwidth", "", "  \n"]
+SCOTLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+TRICKY_MESSAGES = [
+    "hello", "  hi \n", "x" * 2000, "x" * 2001, "line\nbreak\ttab", "bell\u0007", "a\ud800b", "abc \u202egnp.exe",
+    "\u2066isolate\u2069", "\u200fRLM is fine", "\u200eLRM too", "zero\u200bwidth", "", "  \n",
+    "\n".join(["line"] * 40), "\n".join(["line"] * 41), "\u2028".join(["line"] * 41), "\n" * 50 + "x",
+    "x\n\n" * 20,
+    "me 👩\u200d💻", "👩\u200d👩\u200d👧 and 🏳\ufe0f\u200d🌈", "a\u200db", "👩\u200d", "\u200d💻", SCOTLAND, f"go {SCOTLAND}!",
+    "\U0001f3f4\U000e0067\U000e0062\U000e007f", "\U0001f3f4" + "\U000e0061" * 9 + "\U000e007f", "hi\U000e0041\U000e0042",
+    "\U000e0001\U000e0068i", "soft\u00adhyphen", "word\u2060joiner", "a\u2062b", "\ufeffBOM", "mid\ufeffdle",
+    "Persian\u200cZWNJ", "\u061cALM", "\u180eMongolian", "\U0001d173music", "\u0600\u0661", "  \u200b",
+]
 TRICKY_ROOMS = ["general", "Team-A", " team-a ", "a", "x" * 40, "x" * 41, "", "a b", "chat:x", "[meta]", "..",
                 "a/b", "\u212aitchen", "ｋ", "k\u0131", "é", "ROOM-1"]
 
@@ -73,12 +84,13 @@ def test_the_rules_agree_on_tricky_input():
     assert disagreements(cases) == []
 
 
-@pytest.mark.parametrize("plane", [0, 1, 2])
-def test_the_name_rules_agree_on_every_character(plane):
-    """Every code point assigned in this Python's Unicode, alone and between letters, in a name."""
+@pytest.mark.parametrize("kind", ["name", "message"])
+@pytest.mark.parametrize("plane", [0, 1, 2, 14])
+def test_the_rules_agree_on_every_character(kind, plane):
+    """Every code point assigned in this Python's Unicode, alone, between letters, and after an emoji."""
     characters = [chr(code) for code in range(plane << 16, (plane + 1) << 16)
                   if unicodedata.category(chr(code)) != "Cn" and not 0xD800 <= code <= 0xDFFF]
-    cases = [{"kind": "name", "text": text} for char in characters for text in (f"a{char}b", char)]
+    cases = [{"kind": kind, "text": text} for char in characters for text in (f"a{char}b", char, f"👩{char}💻")]
     found = disagreements(cases)
     assert found == [], f"{len(found)} disagreements, e.g. {found[:10]}"
 
@@ -87,6 +99,7 @@ def test_the_length_limits_agree():
     source = (ROOT / "public" / "js" / "validation.js").read_text()
     for name, value in (("USERNAME_MAX_LENGTH", validation.USERNAME_MAX_LENGTH),
                         ("MESSAGE_MAX_LENGTH", validation.MESSAGE_MAX_LENGTH),
+                        ("MESSAGE_MAX_LINES", validation.MESSAGE_MAX_LINES),
                         ("ROOM_MAX_LENGTH", rooms.ROOM_MAX_LENGTH),
                         ("MAX_MARKS_PER_CHARACTER", names.MAX_MARKS_PER_CHARACTER)):
         assert f"export const {name} = {value};" in source, name
