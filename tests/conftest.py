@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from chat.holders import Holders
 from devtools.app import running_app
 from devtools.emulator import running_emulator
 from devtools.ports import free_port
@@ -31,6 +32,12 @@ def pytest_runtest_setup(item):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     return (yield from skip_where_a_tool_is_missing())  # the test itself
+
+
+@pytest.fixture(autouse=True)
+def fresh_name_records():
+    """Every test starts with no name held in this process (the apps a test builds share one record)."""
+    Holders.forget_shared()
 
 
 @pytest.fixture

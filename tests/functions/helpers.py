@@ -4,7 +4,9 @@ import json
 import urllib.request
 
 from chat.config import Settings
+from chat.names import name_key
 from chat.sessions import Sessions, new_claim_id
+from devtools.functions import held_session
 
 TEST_KEY = "testapp.testkey:test-secret-value"
 TEST_SECRET = TEST_KEY.split(":")[1]
@@ -16,9 +18,15 @@ def settings_with(**environ) -> Settings:
 
 
 def session_header(settings: Settings, name: str = "Ana", room: str = "general", claim: str | None = None) -> dict:
-    """An Authorization header with a session for `name` in `room`, as POST /api/session signs it."""
-    token = Sessions(settings).issue(name, room, claim or new_claim_id())
-    return {"Authorization": f"Bearer {token}"}
+    """An Authorization header with a session for `name` in `room`, as POST /api/session signs it, its
+    claim recorded as the name's holder (in the deployment's record the test's apps share)."""
+    return {"Authorization": f"Bearer {held_session(settings, name, room, claim)}"}
+
+
+def unheld_session(settings: Settings, name: str = "Ana", room: str = "general", claim: str | None = None) -> str:
+    """A genuinely signed session whose claim was never recorded as the name's holder (one kept from an
+    earlier claim, say)."""
+    return Sessions(settings).issue(name, room, claim or new_claim_id(), name_key(name))
 
 
 def provision_app(emulator, channels: dict[str, list[dict]] | None = None) -> Settings:
