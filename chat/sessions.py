@@ -18,7 +18,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from chat.config import Settings
 
@@ -77,7 +77,9 @@ class Sessions:
     def __init__(self, settings: Settings, clock=time.time):
         secret = settings.session_secret or hmac.new(
             settings.ably_key_secret.encode(), b"chat name sessions", hashlib.sha256).hexdigest()
-        self._serializer = URLSafeTimedSerializer(secret, salt=_SALT)
+        # Signed on the same clock it is read by (a test's moved clock, say).
+        signer = type("ClockedSigner", (TimestampSigner,), {"get_timestamp": lambda _: int(clock())})
+        self._serializer = URLSafeTimedSerializer(secret, salt=_SALT, signer=signer)
         self._clock = clock
 
     def issue(self, name: str, room: str, claim: str, key: str) -> str:

@@ -1,12 +1,18 @@
 """Settings, sessions and emulator apps for the function tests (their fixtures are in conftest.py)."""
 
 import json
+import os
+import re
+import subprocess
+import sys
 import urllib.request
 
 from chat.config import Settings
 from chat.names import name_key
 from chat.sessions import Sessions, new_claim_id
+from devtools import ROOT
 from devtools.functions import held_session
+from devtools.processes import stop
 
 TEST_KEY = "testapp.testkey:test-secret-value"
 TEST_SECRET = TEST_KEY.split(":")[1]
@@ -38,3 +44,16 @@ def provision_app(emulator, channels: dict[str, list[dict]] | None = None) -> Se
     with urllib.request.urlopen(request, timeout=10) as response:
         key = json.load(response)["keys"][0]["keyStr"]
     return Settings.from_environment({"ABLY_API_KEY": key, "ABLY_ENDPOINT": emulator.url})
+
+
+def start_function(path: str, environ: dict) -> tuple[subprocess.Popen, str]:
+    """One of api/*.py served over HTTP by a process of its own (an instance), and its URL."""
+    process = subprocess.Popen([sys.executable, "-m", "tests.support.serve_function", path, "0"], cwd=ROOT,
+                               env={**os.environ, **environ}, stdout=subprocess.PIPE, text=True)
+    port = re.search(r"serving on (\d+)", process.stdout.readline())[1]
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop_function(process: subprocess.Popen) -> None:
+    stop(process)
+    process.stdout.close()

@@ -18,7 +18,7 @@ from chat.store import Store
 from devtools import ROOT
 from devtools.processes import stop
 from devtools.redis import running_redis
-from tests.functions.helpers import TEST_KEY, session_header, settings_with
+from tests.functions.helpers import TEST_KEY, session_header, settings_with, start_function, stop_function
 from tests.support.http import assert_json_error
 
 
@@ -103,18 +103,6 @@ def test_instances_share_the_count_in_redis(function, failing_publish, redis_ser
     one, two = (function("api/sendMessage.py", settings) for _ in range(2))  # separate apps, separate Limits
     statuses = [send(one if n % 2 else two, ana).status_code for n in range(SEND_PER_USER.amount + 1)]
     assert statuses == [502] * SEND_PER_USER.amount + [429]
-
-
-def start_function(path: str, environ: dict) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.serve_function", path, "0"], cwd=ROOT,
-                               env={**os.environ, **environ}, stdout=subprocess.PIPE, text=True)
-    port = re.search(r"serving on (\d+)", process.stdout.readline())[1]
-    return process, f"http://127.0.0.1:{port}"
-
-
-def stop_function(process: subprocess.Popen) -> None:
-    stop(process)
-    process.stdout.close()
 
 
 def http_status(url: str, headers: dict) -> int:
