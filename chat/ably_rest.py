@@ -1,5 +1,6 @@
 """What the functions ask of Ably, over its REST API: publishing (acknowledged and idempotent, never
-a realtime connection per request), who is present on a channel, and which channels are active.
+a realtime connection per request), who is present on a channel and its recent presence events, and which
+channels are active.
 
 This is a small client on the standard library, not ably-python: the SDK imports its async and
 realtime clients and httpx with HTTP/2 even for one REST publish, which made a cold sendMessage

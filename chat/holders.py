@@ -115,7 +115,7 @@ class Holders:
         self.store.attempt(lambda: self._release_script(keys=[name], args=[claim]), lambda: None)
         with self._lock:  # a record in memory too (from a time Redis was down, or without Redis)
             if (held := self._memory.get(name)) and held.claim in (claim, ""):
-                self._remember(name, Holder("", now, now + _RECORD_TTL_MS / 1000))
+                self._remember(name, Holder("", now, now))  # released: its sessions are refused here
 
     def check(self, room: str, key: str, claim: str, now: float) -> Verdict:
         """Whether a session of `claim` may act as the name now: one read of the store."""

@@ -68,11 +68,6 @@ class Store:
         """A Lua script, run atomically by Redis (EVALSHA, loaded on first use)."""
         return self.redis.register_script(source)
 
-    @property
-    def available(self) -> bool:
-        """Whether Redis answered last time (False without Redis)."""
-        return self.shared and not self._down
-
     def _usable(self) -> bool:
         if self.redis is None:
             return False

@@ -56,7 +56,7 @@ def emulator():
 @pytest.fixture(scope="session")
 def live_app():
     """The whole app as `make dev` serves it, with REDIS_URL set to a real redis-server so that every
-    `vercel dev` worker counts rate limits and name reservations in one place; started once."""
+    `vercel dev` worker counts rate limits and keeps the name records in one place; started once."""
     with running_redis() as redis, running_app(redis_url=redis.url) as app:
         yield app
     secret = app.key.split(":")[1]

@@ -193,3 +193,15 @@ def test_rediss_urls_are_accepted():
     settings = settings_with(REDIS_URL="rediss://default:secret@example.invalid:6380")
     assert settings.redis_url.startswith("rediss://")
     assert "secret" not in repr(settings)
+
+
+def test_an_ipv6_48_has_a_looser_limit_of_its_own(function):
+    """Rotating through the /64s of one site gains four /64s' allowance, no more."""
+    client = function("api/ably/auth.py")
+    network_amount = TOKEN_PER_IP.per_network().amount
+    sites = [f"2001:db8:7:{n:x}::1" for n in range(network_amount // TOKEN_PER_IP.amount)]
+    statuses = {client.get("/api/ably/auth", environ_base={"REMOTE_ADDR": address}).status_code
+                for address in sites for _ in range(TOKEN_PER_IP.amount)}
+    assert statuses == {401}
+    assert client.get("/api/ably/auth", environ_base={"REMOTE_ADDR": "2001:db8:7:ff::1"}).status_code == 429
+    assert client.get("/api/ably/auth", environ_base={"REMOTE_ADDR": "2001:db8:8:ff::1"}).status_code == 401
