@@ -2,17 +2,17 @@
 
 from flask import Blueprint, current_app, jsonify, request
 
-from chat.limits import ROOMS_PER_IP
+from chat.rate_limits import ROOMS_PER_IP
 from chat.lobby import CACHE_S, Lobby
 from chat.rooms import DEFAULT_ROOM
-from chat.web import client_key, create_app, enforce, services
+from chat.web import create_app, enforce_address, services
 
 routes = Blueprint("rooms", __name__)
 
 
 @routes.get("/api/rooms")
 def rooms():
-    enforce(ROOMS_PER_IP, client_key(request))
+    enforce_address(ROOMS_PER_IP, request)
     lobby = current_app.extensions.get("lobby") or current_app.extensions.setdefault("lobby", Lobby(services().ably))
     response = jsonify(rooms=lobby.occupied_rooms(), defaultRoom=DEFAULT_ROOM)
     # Vercel's edge may answer from its cache for as long as the list is kept here.

@@ -3,12 +3,12 @@ session's room. A `username` or `room` in the body must agree with the session."
 
 from flask import Blueprint, jsonify, request
 
-from chat.limits import SEND_PER_IP, SEND_PER_USER
+from chat.rate_limits import SEND_PER_IP, SEND_PER_USER
 from chat.messages import EVENT, outgoing_message
 from chat.rooms import channel_for, clean_room
 from chat.sessions import check_agrees
 from chat.validation import clean_message_id, clean_message_text, clean_username
-from chat.web import client_key, create_app, enforce, json_object_body, services, session_of
+from chat.web import create_app, enforce, enforce_address, json_object_body, services, session_of
 
 routes = Blueprint("send_message", __name__)
 
@@ -16,14 +16,14 @@ routes = Blueprint("send_message", __name__)
 @routes.post("/api/sendMessage", provide_automatic_options=False)
 def send_message():
     chat = services()
-    enforce(SEND_PER_IP, client_key(request))
+    enforce_address(SEND_PER_IP, request)
     body = json_object_body(request)  # a malformed request is a 400 whoever sends it
     text = clean_message_text(body.get("message"))
     browser_id = clean_message_id(body.get("id"))
     name, room = optional(body, "username", clean_username), optional(body, "room", clean_room)
     session = session_of(request)
     check_agrees(session, name=name, room=room)
-    enforce(SEND_PER_USER, f"{session.room}:{session.claim}")
+    enforce(SEND_PER_USER, f"{session.room}:{session.key}")  # per name: a new claim earns no new allowance
     message_id, data = outgoing_message(session, text, browser_id)
     chat.ably.publish(channel_for(session.room), EVENT, data, message_id)
     return jsonify(id=message_id, message=data)

@@ -20,8 +20,8 @@ from bench.cold_probe import IMPORT_MARKER, REQUEST_MARKER
 from bench.functions import settings_for
 from bench.report import Table, ratio
 from bench.stats import median, percentile, scaled
-from chat.sessions import Sessions, new_claim_id
 from devtools.emulator import running_emulator
+from devtools.functions import held_session
 from devtools.vercel_build import BuildFailed, build_python, bundled_files, function_dirs, vercel_build
 
 GOAL = 1.5  # cold sendMessage / cold hello-world Flask, both with bytecode
@@ -146,8 +146,9 @@ def run() -> list[Table]:
         empty_cache = Path(scratch) / "no-pyc"
         empty_cache.mkdir()
         with running_emulator() as emulator:
-            # Every probe sends the same session, as a page would: the function checks it.
-            session = Sessions(settings_for(emulator)).issue("Ana", "general", new_claim_id())
+            # Every probe sends the same session, as a page would: the function checks it (a fresh
+            # process has no record of the name without REDIS_URL, so the signature decides).
+            session = held_session(settings_for(emulator), "Ana", "general")
             env = {**os.environ, "ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url,
                    "COLD_PROBE_SESSION": session}
             probe = Probe(project, python, env, str(empty_cache), str(Path(scratch) / "compared"))

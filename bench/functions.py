@@ -8,11 +8,11 @@ from flask import Flask
 
 from chat.ably_rest import Ably
 from chat.config import Settings
-from chat.limits import Limits
+from chat.rate_limits import RateLimits
 from chat.rooms import DEFAULT_ROOM, channel_for
-from chat.sessions import Sessions, new_claim_id
+from chat.store import Store
 from chat.web import create_app
-from devtools.functions import load_function
+from devtools.functions import held_session, load_function
 
 # The benchmarks send far more than one person could; the limiters still run, they just never refuse.
 GENEROUS = 10**9
@@ -26,9 +26,9 @@ def settings_for(emulator) -> Settings:
 def send_message_app(settings: Settings, ably: Ably | None = None) -> Flask:
     """A fresh api/sendMessage.py app whose rate limits never refuse a benchmark request."""
     return create_app(load_function("api/sendMessage.py").routes, settings=settings, ably=ably,
-                      limits=Limits(settings.redis_url, scale=GENEROUS))
+                      limits=RateLimits(Store(settings.redis_url), scale=GENEROUS))
 
 
 def session_headers(settings: Settings, username: str = "bench") -> dict:
-    """What the page sends: a session for `username` in the default room."""
-    return {"Authorization": f"Bearer {Sessions(settings).issue(username, DEFAULT_ROOM, new_claim_id())}"}
+    """What the page sends: a session for `username` in the default room, its claim the name's holder."""
+    return {"Authorization": f"Bearer {held_session(settings, username, DEFAULT_ROOM)}"}

@@ -1,5 +1,6 @@
 """What the functions ask of Ably, over its REST API: publishing (acknowledged and idempotent, never
-a realtime connection per request), who is present on a channel, and which channels are active.
+a realtime connection per request), who is present on a channel and its recent presence events, and which
+channels are active.
 
 This is a small client on the standard library, not ably-python: the SDK imports its async and
 realtime clients and httpx with HTTP/2 even for one REST publish, which made a cold sendMessage
@@ -51,6 +52,16 @@ class Member:
     data: object  # as the member set it: decoded JSON, text or bytes
 
 
+@dataclass(frozen=True)
+class PresenceEvent:
+    client_id: str
+    action: str  # "absent", "present", "enter", "leave" or "update"
+    timestamp_s: float  # when Ably recorded it, in seconds since the epoch
+
+
+PRESENCE_ACTIONS = ("absent", "present", "enter", "leave", "update")  # by their number on the wire
+
+
 class Ably:
     def __init__(self, settings: Settings, request_timeout_s: float = REQUEST_TIMEOUT_S,
                  retry_window_s: float = RETRY_WINDOW_S, local_fallbacks: tuple[tuple[str, int], ...] = ()):
@@ -75,6 +86,13 @@ class Ably:
     def members(self, channel: str) -> list[Member]:
         items = self._call("presence", "GET", f"/channels/{_quoted(channel)}/presence?limit={MAX_MEMBERS}")
         return [_member(item) for item in items if isinstance(item, dict) and isinstance(item.get("clientId"), str)]
+
+    def recent_presence(self, channel: str, limit: int = 100) -> list[PresenceEvent]:
+        """The channel's latest presence events, newest first (Ably's presence history)."""
+        items = self._call("presence history", "GET",
+                           f"/channels/{_quoted(channel)}/presence/history?direction=backwards&limit={limit}")
+        return [_presence_event(item) for item in items if isinstance(item, dict)
+                and isinstance(item.get("clientId"), str) and isinstance(item.get("timestamp"), (int, float))]
 
     def active_channels(self, prefix: str) -> list[str]:
         """Names of the channels that are active now (attached or with members), by prefix."""
@@ -181,6 +199,12 @@ def _quoted(channel: str) -> str:
 
 def _member(item: dict) -> Member:
     return Member(item["clientId"], _decoded(item.get("data"), item.get("encoding")))
+
+
+def _presence_event(item: dict) -> PresenceEvent:
+    action = item.get("action")
+    name = PRESENCE_ACTIONS[action] if isinstance(action, int) and 0 <= action < len(PRESENCE_ACTIONS) else str(action)
+    return PresenceEvent(item["clientId"], name, item["timestamp"] / 1000)
 
 
 def _decoded(data, encoding):

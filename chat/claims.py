@@ -1,58 +1,75 @@
-"""Claiming a name in a room: a name belongs to whoever claimed it while they are there.
+"""Claiming a name in a room: who may take a name, and when its holder has lost it.
 
-"There" is Ably presence on the room's channel. A claim is refused while anybody else is present
-under a look-alike of the name (chat/names.py), where "anybody else" means a member whose
-presence data does not carry the claimant's own claim id: the page enters presence with it, so
-the holder's other tabs and a reload are recognised as the holder.
+The record of who holds each name is the server's (chat/holders.py). "Here" is Ably presence on
+the room's channel of a member whose name has the same look-alike key (chat/names.py), read by
+this function; presence data is written by clients and decides nothing.
 
-Between a claim and the holder's presence there is a moment when the name looks free. A short
-reservation (in Redis when REDIS_URL is set, so every instance sees it; otherwise in the
-instance's memory) closes that window: only with Redis is it closed across instances.
+- A claim takes a name nobody holds a live lease on, unless somebody is present under it (a holder
+  this instance has no record of, or one whose lease ran out while they stayed).
+- A competing claim takes a held name once its holder has been away for ABSENCE_S: gone from
+  presence since their last presence event in Ably's own history (a closed tab, a lost connection),
+  or since they claimed or last renewed if that is later (a claimant who never showed up). A
+  reload, a leave and an enter seconds apart, keeps the name.
+- A renewal (the holder's own session) extends the lease only while its holder is present: a
+  renewal from somebody who is not here keeps nothing a fresh claim would not get.
 """
 
-from chat.ably_rest import Ably, Member
-from chat.limits import Limits
+import math
+
+from chat.ably_rest import Ably
+from chat.holders import Holders
 from chat.names import check_visible, name_key
 from chat.rooms import channel_for
 from chat.sessions import Session, new_claim_id
 
-# Long enough for the claimant's page to connect and enter presence, short enough that a name
-# whose holder closed the tab right away is soon free again.
-RESERVATION_S = 15
+ABSENCE_S = 30  # long enough for a reload or a short network drop, short enough for a closed tab
+PRESENCE_HISTORY = 1000  # presence events read to find when a holder was last here (typing updates too)
 
 
 class NameTaken(Exception):
-    """Someone else holds the name (or a look-alike of it) in the room."""
+    """Someone else holds the name (or a look-alike of it) in the room; `retry_after` says when it may
+    be free, if the holder has just gone."""
+
+    def __init__(self, name: str, retry_after: int | None = None):
+        super().__init__(name)
+        self.retry_after = retry_after
 
 
-def claim_name(name: str, room: str, ably: Ably, limits: Limits, current: Session | None = None) -> str:
-    """The claim id under which `name` is now held in `room`, or NameTaken.
+def claim_name(name: str, room: str, ably: Ably, holders: Holders, now: float,
+               current: Session | None = None) -> tuple[str, str]:
+    """(claim id, name key) under which `name` is now held in `room`, or NameTaken.
 
-    `current` is a session the caller already has, even an expired one: its claim id is
-    kept, and the holder's own presence counts as theirs.
+    `current` is a session the caller already holds, even an expired one: its claim id carries on.
     """
     key = name_key(name)
     mine = current.claim if current and current.name == name and current.room == room else None
-    holders = [member for member in ably.members(channel_for(room)) if name_key(member.client_id) == key]
-    if any(mine is None or claim_of(member) != mine for member in holders):
+    holder = holders.read(room, key)
+    channel = channel_for(room)
+    present = any(name_key(member.client_id) == key for member in ably.members(channel))
+    if holder is not None and holder.claim == mine:
+        if not present and holder.live(now):
+            return mine, key  # not here (yet, or a reload): the lease runs on, unextended
+    elif present:
         raise NameTaken(name)
-    check_visible(name)  # only now, so that a disguised copy of a present name reads as taken
+    elif holder is not None and holder.live(now):
+        away_s = now - max(holder.since, last_seen(ably, channel, key))
+        if away_s < ABSENCE_S:
+            raise NameTaken(name, retry_after=math.ceil(ABSENCE_S - away_s))
+    check_visible(name)  # only now, so that a disguised copy of a held name reads as taken
     claim = mine or new_claim_id()
-    if not limits.reserve(_reservation(room, key), claim, RESERVATION_S):
-        raise NameTaken(name)
-    return claim
+    if not holders.take(room, key, claim, now, replacing=None if holder is None else holder.claim):
+        raise NameTaken(name)  # another claim got there first
+    return claim, key
 
 
-def release_name(session: Session, limits: Limits) -> None:
-    """The holder leaves: the name is free as soon as their presence is gone."""
-    limits.release(_reservation(session.room, name_key(session.name)), session.claim)
+def last_seen(ably: Ably, channel: str, key: str) -> float:
+    """When anybody under `key` last entered, updated or left presence on `channel` (0: not lately)."""
+    for event in ably.recent_presence(channel, limit=PRESENCE_HISTORY):  # newest first
+        if name_key(event.client_id) == key:
+            return event.timestamp_s
+    return 0.0
 
 
-def _reservation(room: str, key: str) -> str:
-    return f"{room}:{key}"
-
-
-def claim_of(member: Member) -> str | None:
-    data = member.data
-    claim = data.get("claim") if isinstance(data, dict) else None
-    return claim if isinstance(claim, str) else None
+def release_name(session: Session, holders: Holders, now: float) -> None:
+    """The holder leaves: the name is free at once."""
+    holders.release(session.room, session.key, session.claim, now)

@@ -36,7 +36,7 @@ class Settings:
     ably_key_name: str
     ably_key_secret: str = field(repr=False)  # keeps the secret out of logs and tracebacks
     ably_endpoint: Endpoint | None = None  # None means Ably's cloud
-    browser_token_ttl_s: int = 3600
+    browser_token_ttl_s: int = 600
     session_secret: str | None = field(default=None, repr=False)  # None: derived from the Ably key
     redis_url: str | None = field(default=None, repr=False)  # None: counts in memory; may hold a password
     # Only Vercel's edge sets X-Forwarded-For and X-Real-IP itself; anywhere else a caller could.
@@ -86,10 +86,11 @@ def parse_endpoint(value: str | None) -> Endpoint | None:
 
 
 def parse_token_ttl(value: str | None) -> int:
+    """At most 10 minutes: tokens are not revoked, so a short life is what ends them (chat/sessions.py)."""
     if not value or not value.strip():
-        return 3600
-    if not re.fullmatch(r"[0-9]+", value.strip()) or not 5 <= int(value) <= 3600:
-        raise ConfigError("ABLY_TOKEN_TTL is malformed: expected whole seconds from 5 to 3600")
+        return 600
+    if not re.fullmatch(r"[0-9]+", value.strip()) or not 5 <= int(value) <= 600:
+        raise ConfigError("ABLY_TOKEN_TTL is malformed: expected whole seconds from 5 to 600")
     return int(value)
 
 

@@ -1,13 +1,14 @@
 """Name sessions: the signed, expiring proof that a browser holds a name in a room.
 
-`POST /api/session` hands one out after checking that nobody else holds the name (see
-chat/claims.py); the other functions take the user's name and room from it and from nothing
-else. It is an itsdangerous token signed with a key derived from ABLY_API_KEY's secret (or
-SESSION_SECRET), so it needs no storage and no extra configuration.
+`POST /api/session` hands one out once the name is recorded as the claim's (see chat/claims.py
+and chat/holders.py); the other functions take the user's name and room from it and from nothing
+else, and accept it only while its claim is still the name's recorded holder. It is an
+itsdangerous token signed with a key derived from ABLY_API_KEY's secret (or SESSION_SECRET).
 
-Each claim gets a random id that stays the same when the session is renewed. The page puts it
-in its presence data, which is how a renewal tells the holder's own tabs from somebody else
-under the same name, and it prefixes the Ably ids of the holder's messages.
+Each claim gets a random id that stays the same when the session is renewed; it prefixes the
+Ably ids of the holder's messages, so it is public and proves nothing. The session also carries
+the name's look-alike key (chat.names.name_key), so that the functions that check it need not
+load the confusables data.
 """
 
 import hashlib
@@ -17,7 +18,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from chat.config import Settings
 
@@ -25,11 +26,30 @@ from chat.config import Settings
 # every few minutes while it is open (RENEW_AFTER_S, which the page reads from the response).
 SESSION_MAX_AGE_S = 15 * 60
 RENEW_AFTER_S = 5 * 60
+# A session may be renewed for as long again after it expires (a laptop waking up); after that its
+# holder claims the name afresh.
+RENEWABLE_FOR_S = 2 * SESSION_MAX_AGE_S
+# Ably's advice when tokens are not revoked: at most 10 minutes. A browser token also never outlives
+# its session, so it dies with the claim (see chat/holders.py).
+MAX_TOKEN_TTL_S = 10 * 60
 _SALT = "chat.session.v1"
 
 
 class SessionInvalid(Exception):
     """No session, or one that is forged or expired. The message says which."""
+
+
+class SessionExpired(SessionInvalid):
+    """A genuine session, but too old for what was asked."""
+
+
+class NameReleased(SessionInvalid):
+    """A genuine session whose claim no longer holds the name: somebody else has it, or it was let go."""
+
+    reason = "name-released"
+
+    def __init__(self):
+        super().__init__("your name was released; pick it again")
 
 
 class NotYours(Exception):
@@ -46,6 +66,7 @@ class Session:
     room: str
     claim: str  # the claim's id, the same across renewals
     issued_at: int  # seconds since the epoch
+    key: str  # the name's look-alike key: which record of chat/holders.py is its claim's
 
 
 def new_claim_id() -> str:
@@ -56,11 +77,13 @@ class Sessions:
     def __init__(self, settings: Settings, clock=time.time):
         secret = settings.session_secret or hmac.new(
             settings.ably_key_secret.encode(), b"chat name sessions", hashlib.sha256).hexdigest()
-        self._serializer = URLSafeTimedSerializer(secret, salt=_SALT)
+        # Signed on the same clock it is read by (a test's moved clock, say).
+        signer = type("ClockedSigner", (TimestampSigner,), {"get_timestamp": lambda _: int(clock())})
+        self._serializer = URLSafeTimedSerializer(secret, salt=_SALT, signer=signer)
         self._clock = clock
 
-    def issue(self, name: str, room: str, claim: str) -> str:
-        return self._serializer.dumps({"name": name, "room": room, "claim": claim})
+    def issue(self, name: str, room: str, claim: str, key: str) -> str:
+        return self._serializer.dumps({"name": name, "room": room, "claim": claim, "key": key})
 
     def read(self, token: str, max_age_s: int | None = SESSION_MAX_AGE_S) -> Session:
         """The session in `token`, checking its signature and, unless max_age_s is None, its age."""
@@ -69,11 +92,12 @@ class Sessions:
         except BadSignature:
             raise SessionInvalid("the session is not valid; claim a name again") from None
         try:
-            session = Session(payload["name"], payload["room"], payload["claim"], int(signed_at.timestamp()))
+            session = Session(payload["name"], payload["room"], payload["claim"], int(signed_at.timestamp()),
+                              payload["key"])
         except (TypeError, KeyError):
             raise SessionInvalid("the session is not valid; claim a name again") from None
         if max_age_s is not None and self._clock() - session.issued_at > max_age_s:
-            raise SessionInvalid("the session has expired; claim the name again")
+            raise SessionExpired("the session has expired; claim the name again")
         return session
 
     def from_header(self, authorization: str | None, max_age_s: int | None = SESSION_MAX_AGE_S) -> Session:
@@ -82,6 +106,13 @@ class Sessions:
         if scheme.lower() != "bearer" or not token.strip():
             raise SessionInvalid("a session is required: claim a name with POST /api/session")
         return self.read(token.strip(), max_age_s)
+
+
+def token_ttl_s(session: Session, configured_s: int, now: float) -> int:
+    """How long a browser token for `session` may live: ABLY_TOKEN_TTL, at most MAX_TOKEN_TTL_S, and
+    never past the session's own expiry."""
+    left = int(session.issued_at + SESSION_MAX_AGE_S - now)
+    return max(1, min(configured_s, MAX_TOKEN_TTL_S, left))
 
 
 def check_agrees(session: Session, name: str | None = None, room: str | None = None,

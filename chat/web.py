@@ -2,7 +2,8 @@
 
 A function file builds its app in one line, `app = create_app(routes)`, with its collaborators
 made from the environment; a test passes its own (`create_app(routes, settings=...)`) and gets
-a fresh app with nothing shared with the last one.
+a fresh app. The one thing apps of one deployment share in a process is the record of who holds
+which name (chat/holders.py), so that the session, token and message apps agree.
 """
 
 import ipaddress
@@ -16,8 +17,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from chat.ably_rest import Ably, AblyFailed
 from chat.config import ConfigError, Settings
-from chat.limits import Limits, Rule
-from chat.sessions import NotYours, Session, SessionInvalid, Sessions
+from chat.holders import Holders, Verdict
+from chat.rate_limits import RateLimits, Rule
+from chat.sessions import SESSION_MAX_AGE_S, NameReleased, NotYours, Session, SessionInvalid, Sessions
 from chat.validation import InvalidField
 
 MAX_BODY_BYTES = 16 * 1024
@@ -31,8 +33,10 @@ class Services:
 
     settings: Settings
     ably: Ably
-    limits: Limits
+    limits: RateLimits
     sessions: Sessions
+    holders: Holders
+    clock: object  # () -> seconds since the epoch
 
 
 class BadRequest(Exception):
@@ -49,7 +53,7 @@ class RateLimited(Exception):
 
 
 def create_app(routes: Blueprint, *, settings: Settings | None = None, ably: Ably | None = None,
-               limits: Limits | None = None, clock=time.time) -> Flask:
+               limits: RateLimits | None = None, holders: Holders | None = None, clock=time.time) -> Flask:
     app = Flask(routes.import_name, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     _register_error_handlers(app)
@@ -60,8 +64,9 @@ def create_app(routes: Blueprint, *, settings: Settings | None = None, ably: Abl
         problem = error  # `error` ends with the except block
         app.before_request(lambda: _raise(problem))  # every request says what is wrong, by name
     else:
-        app.extensions["chat"] = Services(settings, ably or Ably(settings),
-                                          limits or Limits(settings.redis_url), Sessions(settings, clock))
+        holders = holders or Holders.shared(settings)
+        app.extensions["chat"] = Services(settings, ably or Ably(settings), limits or RateLimits(holders.store),
+                                          Sessions(settings, clock), holders, clock)
     app.register_blueprint(routes)
     return app
 
@@ -75,14 +80,27 @@ def enforce(rule: Rule, key: str) -> None:
         raise RateLimited(retry_after)
 
 
+def enforce_address(rule: Rule, request: Request) -> None:
+    """Count the request against `rule` for its address and, for IPv6, against the looser
+    `rule.per_network()` for its /48 (a site, which could otherwise rotate through 65536 /64s)."""
+    address = client_address(request)
+    enforce(rule, _network_key(address, 64))
+    if address and address.version == 6:
+        enforce(rule.per_network(), _network_key(address, 48))
+
+
 def session_of(request: Request) -> Session:
-    """The session the request carries as `Authorization: Bearer <session>`, or a 401."""
-    return services().sessions.from_header(request.headers.get("Authorization"))
+    """The session the request carries as `Authorization: Bearer <session>`, while its claim holds
+    the name: otherwise a 401 (one read of the store)."""
+    chat = services()
+    session = chat.sessions.from_header(request.headers.get("Authorization"), SESSION_MAX_AGE_S)
+    if chat.holders.check(session.room, session.key, session.claim, chat.clock()) is Verdict.RELEASED:
+        raise NameReleased()
+    return session
 
 
-def client_key(request: Request) -> str:
-    """Whom per-address limits count against: the caller's address, an IPv6 one by its /64
-    (one home or phone gets a whole /64, and could otherwise rotate through it)."""
+def client_address(request: Request) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The caller's address (IPv4 for an IPv4-mapped one), or None if there is none to read."""
     address = request.remote_addr or ""
     if services().settings.trust_proxy_headers:
         # Vercel's edge sets both itself; the last X-Forwarded-For entry is the one it added.
@@ -91,10 +109,15 @@ def client_key(request: Request) -> str:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
+        return None
+    return ip.ipv4_mapped or ip if ip.version == 6 else ip
+
+
+def _network_key(ip, prefix: int) -> str:
+    """An IPv6 address by its /`prefix` (one home or phone gets a whole /64); IPv4 as it is."""
+    if ip is None:
         return "unknown"
-    if ip.version == 6 and ip.ipv4_mapped:
-        return str(ip.ipv4_mapped)
-    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False)) if ip.version == 6 else str(ip)
 
 
 def json_object_body(request: Request) -> dict:
@@ -110,8 +133,11 @@ def json_object_body(request: Request) -> dict:
     return body
 
 
-def error_response(status: int, message: str, field: str | None = None, headers: dict | None = None) -> Response:
+def error_response(status: int, message: str, field: str | None = None, headers: dict | None = None,
+                   reason: str | None = None) -> Response:
     error = {"message": message} if field is None else {"message": message, "field": field}
+    if reason:
+        error["reason"] = reason  # a stable word the page acts on, where the message is for people
     response = jsonify(error=error)
     response.status_code = status
     response.headers.update(headers or {})
@@ -131,7 +157,8 @@ def _register_error_handlers(app: Flask) -> None:
     handlers = {
         InvalidField: lambda error: error_response(400, str(error), field=error.field),
         BadRequest: lambda error: error_response(error.status, error.message),
-        SessionInvalid: lambda error: error_response(401, str(error), headers={"WWW-Authenticate": "Bearer"}),
+        SessionInvalid: lambda error: error_response(401, str(error), headers={"WWW-Authenticate": "Bearer"},
+                                                     reason=getattr(error, "reason", None)),
         NotYours: lambda error: error_response(403, str(error), field=error.field),
         RateLimited: lambda error: error_response(
             429, f"too many requests; wait {error.retry_after} s", headers={"Retry-After": str(error.retry_after)}),

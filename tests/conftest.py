@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from chat.holders import Holders
 from devtools.app import running_app
 from devtools.emulator import running_emulator
 from devtools.ports import free_port
@@ -33,6 +34,12 @@ def pytest_runtest_call(item):
     return (yield from skip_where_a_tool_is_missing())  # the test itself
 
 
+@pytest.fixture(autouse=True)
+def fresh_name_records():
+    """Every test starts with no name held in this process (the apps a test builds share one record)."""
+    Holders.forget_shared()
+
+
 @pytest.fixture
 def closed_port():
     """A loopback port with nothing listening on it: connections are refused at once."""
@@ -49,7 +56,7 @@ def emulator():
 @pytest.fixture(scope="session")
 def live_app():
     """The whole app as `make dev` serves it, with REDIS_URL set to a real redis-server so that every
-    `vercel dev` worker counts rate limits and name reservations in one place; started once."""
+    `vercel dev` worker counts rate limits and keeps the name records in one place; started once."""
     with running_redis() as redis, running_app(redis_url=redis.url) as app:
         yield app
     secret = app.key.split(":")[1]

@@ -1,17 +1,18 @@
 """GET /api/ably/auth: an Ably TokenRequest for the session's user, in the session's room only.
 
-The name and room come from the session (`Authorization: Bearer <session>`); a `clientId` or
-`room` in the query must agree with it.
+The name and room come from the session (`Authorization: Bearer <session>`), accepted while its
+claim holds the name; a `clientId` or `room` in the query must agree with it. The token lives no
+longer than the session (chat.sessions.token_ttl_s).
 """
 
 from flask import Blueprint, jsonify, request
 
-from chat.limits import TOKEN_PER_IP
+from chat.rate_limits import TOKEN_PER_IP
 from chat.rooms import channel_for, clean_room
-from chat.sessions import check_agrees
+from chat.sessions import check_agrees, token_ttl_s
 from chat.tokens import browser_token_request
 from chat.validation import clean_username
-from chat.web import client_key, create_app, enforce, services, session_of
+from chat.web import create_app, enforce_address, services, session_of
 
 routes = Blueprint("ably_auth", __name__)
 
@@ -19,7 +20,7 @@ routes = Blueprint("ably_auth", __name__)
 @routes.get("/api/ably/auth")
 def ably_token_request():
     chat = services()
-    enforce(TOKEN_PER_IP, client_key(request))
+    enforce_address(TOKEN_PER_IP, request)
     asked_name = request.args.get("clientId")
     asked_room = request.args.get("room")
     asked_name = None if asked_name is None else clean_username(asked_name, field="clientId")
@@ -30,8 +31,9 @@ def ably_token_request():
         asked_name = session.name
     check_agrees(session, name=asked_name, room=asked_room, name_field="clientId")
     settings = chat.settings
+    ttl_s = token_ttl_s(session, settings.browser_token_ttl_s, chat.clock())  # the token dies with the session
     response = jsonify(browser_token_request(settings.ably_key_name, settings.ably_key_secret, session.name,
-                                             channel_for(session.room), settings.browser_token_ttl_s))
+                                             channel_for(session.room), ttl_s))
     if settings.ably_endpoint:
         # Tells the browser to connect to this local Ably-compatible service, not Ably's cloud.
         response.headers["X-Realtime-Endpoint"] = settings.ably_endpoint.url

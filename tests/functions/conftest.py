@@ -1,10 +1,11 @@
 """Fixtures for driving the functions in api/ through Flask, each test with a fresh app built as the
-function file builds it (chat.web.create_app), but with the test's own settings."""
+function file builds it (chat.web.create_app), but with the test's own settings. The apps of one
+test share one fresh record of who holds which name (tests/conftest.py starts it afresh)."""
 
 import pytest
 
 from chat.config import Settings
-from chat.limits import Limits
+from chat.rate_limits import RateLimits
 from chat.web import create_app
 from devtools.functions import load_function
 from tests.functions.helpers import session_header, settings_with
@@ -46,4 +47,4 @@ def on_emulator(emulator):
 @pytest.fixture
 def unlimited():
     """A real limiter that allows far more than any person sends (limits have their own tests)."""
-    return Limits(scale=10**6)
+    return RateLimits(scale=10**6)

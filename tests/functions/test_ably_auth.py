@@ -8,9 +8,10 @@ import time
 import pytest
 from ably.sync.types.tokenrequest import TokenRequest
 
+from chat.holders import Holders
 from devtools import ROOT
 from devtools.functions import load_function
-from tests.functions.helpers import TEST_KEY, TEST_SECRET, session_header, settings_with
+from tests.functions.helpers import TEST_KEY, TEST_SECRET, session_header, settings_with, unheld_session
 from tests.support.http import assert_json_error
 
 
@@ -35,7 +36,7 @@ def test_returns_a_signed_token_request_for_the_sessions_user_and_room(function)
     key_name, secret = TEST_KEY.split(":")
     assert token_request["keyName"] == key_name
     assert token_request["clientId"] == "Ana"
-    assert token_request["ttl"] == 3_600_000
+    assert token_request["ttl"] == 600_000  # the default, and the most: 10 minutes
     assert before - 1000 <= token_request["timestamp"] <= time.time() * 1000 + 1000
     assert len(token_request["nonce"]) >= 16
     assert token_request["mac"] == mac_by_ably_python(token_request, secret)
@@ -79,12 +80,24 @@ def test_an_invalid_room_is_a_400(auth_client, ana):
 
 
 def test_the_token_lifetime_can_be_shortened(function):
-    settings = settings_with(ABLY_TOKEN_TTL="600")
+    settings = settings_with(ABLY_TOKEN_TTL="120")
     response = function("api/ably/auth.py", settings).get("/api/ably/auth", headers=session_header(settings))
-    assert response.get_json()["ttl"] == 600_000
+    assert response.get_json()["ttl"] == 120_000
 
 
-@pytest.mark.parametrize("ttl", ["0", "4", "3601", "1.5", "ten", "\u00b2"])
+def test_a_token_never_outlives_its_session(function):
+    """Tokens are not revoked: a short life is what ends them, so one dies with its session."""
+    settings = settings_with()
+    token = unheld_session(settings, "Ana", claim="ana-claim")
+    for minutes_on, most_ms in ((0, 600_000), (10, 300_000), (14, 60_000)):
+        later = time.time() + minutes_on * 60
+        Holders.shared(settings).take("general", "ana", "ana-claim", later)  # renewed then, while present
+        client = function("api/ably/auth.py", settings, clock=lambda: later)
+        ttl_ms = client.get("/api/ably/auth", headers={"Authorization": f"Bearer {token}"}).get_json()["ttl"]
+        assert most_ms - 5_000 <= ttl_ms <= most_ms
+
+
+@pytest.mark.parametrize("ttl", ["0", "4", "601", "3600", "1.5", "ten", "\u00b2"])
 def test_an_out_of_range_token_lifetime_is_named(monkeypatch, ttl):
     monkeypatch.setenv("ABLY_API_KEY", TEST_KEY)
     monkeypatch.setenv("ABLY_TOKEN_TTL", ttl)

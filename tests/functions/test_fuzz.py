@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from chat.config import Settings
-from chat.limits import Limits
+from chat.rate_limits import RateLimits
 from chat.names import name_key
 from chat.web import create_app
 from devtools.emulator import running_emulator
@@ -44,7 +44,7 @@ def apps():
     """The functions against a real emulator, with limits far out of the way (tested on their own)."""
     with running_emulator() as emulator:
         settings = Settings.from_environment({"ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url})
-        clients = {path: create_app(load_function(path).routes, settings=settings, limits=Limits(scale=10**6))
+        clients = {path: create_app(load_function(path).routes, settings=settings, limits=RateLimits(scale=10**6))
                    .test_client() for path in ("api/sendMessage.py", "api/ably/auth.py", "api/session.py")}
         yield clients, session_header(settings, "Ana")
 

@@ -13,11 +13,12 @@ import urllib.request
 
 import pytest
 
-from chat.limits import SEND_PER_IP, SEND_PER_USER, SESSION_PER_IP, TOKEN_PER_IP, Limits
+from chat.rate_limits import SEND_PER_IP, SEND_PER_USER, SESSION_PER_IP, TOKEN_PER_IP, RateLimits
+from chat.store import Store
 from devtools import ROOT
 from devtools.processes import stop
 from devtools.redis import running_redis
-from tests.functions.helpers import TEST_KEY, session_header, settings_with
+from tests.functions.helpers import TEST_KEY, session_header, settings_with, start_function, stop_function
 from tests.support.http import assert_json_error
 
 
@@ -104,18 +105,6 @@ def test_instances_share_the_count_in_redis(function, failing_publish, redis_ser
     assert statuses == [502] * SEND_PER_USER.amount + [429]
 
 
-def start_function(path: str, environ: dict) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.serve_function", path, "0"], cwd=ROOT,
-                               env={**os.environ, **environ}, stdout=subprocess.PIPE, text=True)
-    port = re.search(r"serving on (\d+)", process.stdout.readline())[1]
-    return process, f"http://127.0.0.1:{port}"
-
-
-def stop_function(process: subprocess.Popen) -> None:
-    stop(process)
-    process.stdout.close()
-
-
 def http_status(url: str, headers: dict) -> int:
     request = urllib.request.Request(url + "/api/sendMessage", data=b'{"message": "hi"}', method="POST",
                                      headers={"Content-Type": "application/json", **headers})
@@ -129,7 +118,7 @@ def http_status(url: str, headers: dict) -> int:
 def test_separate_processes_share_the_count_and_a_restart_keeps_it(failing_publish, redis_server):
     environ = {"ABLY_API_KEY": TEST_KEY, "ABLY_ENDPOINT": failing_publish.ably_endpoint.url,
                "REDIS_URL": redis_server.url}
-    ana = session_header(settings_with(), "Ana")
+    ana = session_header(settings_with(REDIS_URL=redis_server.url), "Ana")  # held in Redis, as every process sees
     first, first_url = start_function("api/sendMessage.py", environ)
     second, second_url = start_function("api/sendMessage.py", environ)
     try:
@@ -159,11 +148,11 @@ def test_a_stopped_redis_falls_back_to_memory_and_says_so_once(function, failing
         client = function("api/sendMessage.py", settings)
         ana = session_header(settings, "Ana")
         assert send(client, ana).status_code == 502  # counted in Redis
-    caplog.set_level(logging.WARNING, logger="chat.limits")
+    caplog.set_level(logging.WARNING, logger="chat.store")
     statuses = [send(client, ana).status_code for _ in range(SEND_PER_USER.amount + 1)]
     # The instance counts on its own now: the fresh memory allows a full burst, then refuses.
     assert statuses == [502] * SEND_PER_USER.amount + [429]
-    warnings = [record for record in caplog.records if record.name == "chat.limits"]
+    warnings = [record for record in caplog.records if record.name == "chat.store"]
     assert len(warnings) == 1 and "unavailable" in warnings[0].getMessage()
 
 
@@ -185,17 +174,17 @@ def test_a_hung_redis_does_not_hang_requests(function, failing_publish, redis_se
 
 def test_counting_goes_back_to_redis_when_it_returns(failing_publish, redis_server, caplog):
     clock = [0.0]
-    limits = Limits(redis_server.url, clock=lambda: clock[0])
+    limits = RateLimits(Store(redis_server.url, clock=lambda: clock[0]))
     redis_server.pause()
     try:
         assert limits.take(SEND_PER_USER, "ana") == 0  # answered from memory
     finally:
         redis_server.resume()
     clock[0] += 60
-    caplog.set_level(logging.WARNING, logger="chat.limits")
+    caplog.set_level(logging.WARNING, logger="chat.store")
     assert limits.take(SEND_PER_USER, "ana") == 0
     assert any("again" in record.getMessage() for record in caplog.records)
-    other = Limits(redis_server.url)  # another instance sees the count that came back to Redis
+    other = RateLimits(Store(redis_server.url))  # another instance sees the count that came back to Redis
     results = [other.take(SEND_PER_USER, "ana") for _ in range(SEND_PER_USER.amount)]
     assert results[-1] > 0 and results.count(0) == SEND_PER_USER.amount - 1
 
@@ -204,3 +193,15 @@ def test_rediss_urls_are_accepted():
     settings = settings_with(REDIS_URL="rediss://default:secret@example.invalid:6380")
     assert settings.redis_url.startswith("rediss://")
     assert "secret" not in repr(settings)
+
+
+def test_an_ipv6_48_has_a_looser_limit_of_its_own(function):
+    """Rotating through the /64s of one site gains four /64s' allowance, no more."""
+    client = function("api/ably/auth.py")
+    network_amount = TOKEN_PER_IP.per_network().amount
+    sites = [f"2001:db8:7:{n:x}::1" for n in range(network_amount // TOKEN_PER_IP.amount)]
+    statuses = {client.get("/api/ably/auth", environ_base={"REMOTE_ADDR": address}).status_code
+                for address in sites for _ in range(TOKEN_PER_IP.amount)}
+    assert statuses == {401}
+    assert client.get("/api/ably/auth", environ_base={"REMOTE_ADDR": "2001:db8:7:ff::1"}).status_code == 429
+    assert client.get("/api/ably/auth", environ_base={"REMOTE_ADDR": "2001:db8:8:ff::1"}).status_code == 401

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from chat.sessions import SESSION_MAX_AGE_S, Sessions
-from tests.functions.helpers import provision_app, settings_with
+from chat.sessions import RENEWABLE_FOR_S, SESSION_MAX_AGE_S
+from tests.functions.helpers import provision_app, settings_with, unheld_session
 from tests.support.http import assert_json_error
 
 
@@ -55,18 +55,29 @@ def test_names_are_claimed_per_room(function, room_with_ana):
     assert claim(function("api/session.py", room_with_ana), "Ana", "team-b").status_code == 200
 
 
-def test_the_holder_renews_with_their_session_even_an_expired_one(function, room_with_ana):
-    holder = Sessions(room_with_ana).issue("Ana", "team-a", "ana-claim")
-    response = claim(function("api/session.py", room_with_ana), "Ana", "team-a", session=holder)
-    assert response.status_code == 200 and response.get_json()["claim"] == "ana-claim"
-    later = time.time() + SESSION_MAX_AGE_S * 4
-    response = claim(function("api/session.py", room_with_ana, clock=lambda: later), "Ana", "team-a", session=holder)
-    assert response.status_code == 200 and response.get_json()["claim"] == "ana-claim"
+def test_the_holder_renews_with_their_session_even_an_expired_one(function, on_emulator):
+    first = claim(function("api/session.py", on_emulator), "Ana", "renewing").get_json()
+    response = claim(function("api/session.py", on_emulator), "Ana", "renewing", session=first["session"])
+    assert response.status_code == 200 and response.get_json()["claim"] == first["claim"]
+    expired = time.time() + SESSION_MAX_AGE_S * 1.5  # past its expiry, not yet too old to renew
+    response = claim(function("api/session.py", on_emulator, clock=lambda: expired), "Ana", "renewing",
+                     session=first["session"])
+    assert response.status_code == 200 and response.get_json()["claim"] == first["claim"]
+
+
+def test_a_session_older_than_twice_its_lifetime_cannot_renew(function, on_emulator):
+    first = claim(function("api/session.py", on_emulator), "Ana", "renewing").get_json()
+    too_old = time.time() + RENEWABLE_FOR_S + 60
+    client = function("api/session.py", on_emulator, clock=lambda: too_old)
+    response = claim(client, "Ana", "renewing", session=first["session"])
+    assert_json_error(response, 401, mentions="afresh")
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert claim(client, "Ana", "renewing").status_code == 200  # claiming afresh works: the lease ran out
 
 
 def test_a_session_from_an_earlier_claim_does_not_take_the_name_back(function, room_with_ana):
     """Someone who held "Ana" before, left, and kept the session: the present holder keeps the name."""
-    earlier = Sessions(room_with_ana).issue("Ana", "team-a", "an-earlier-claim")
+    earlier = unheld_session(room_with_ana, "Ana", "team-a", "an-earlier-claim")
     assert_json_error(claim(function("api/session.py", room_with_ana), "Ana", "team-a", session=earlier), 409,
                       field="username")
 
@@ -74,9 +85,9 @@ def test_a_session_from_an_earlier_claim_does_not_take_the_name_back(function, r
 def test_a_session_for_another_room_or_name_proves_nothing(function, room_with_ana):
     client = function("api/session.py", room_with_ana)
     for name, room in (("Ana", "team-b"), ("Anna", "team-a")):
-        other = Sessions(room_with_ana).issue(name, room, "ana-claim")
+        other = unheld_session(room_with_ana, name, room, "ana-claim")
         assert claim(client, "Ana", "team-a", session=other).status_code == 409
-    forged = Sessions(settings_with()).issue("Ana", "team-a", "ana-claim")  # another key
+    forged = unheld_session(settings_with(), "Ana", "team-a", "ana-claim")  # another key
     assert claim(client, "Ana", "team-a", session=forged).status_code == 409
 
 
@@ -148,6 +159,6 @@ def test_leaving_needs_the_holders_session(function, on_emulator):
     client = function("api/session.py", on_emulator)
     claim(client, "Yuri", "leaving")
     assert_json_error(client.delete("/api/session"), 401)
-    stranger = Sessions(on_emulator).issue("Yuri", "leaving", "not-the-claim")
+    stranger = unheld_session(on_emulator, "Yuri", "leaving", "not-the-claim")
     assert client.delete("/api/session", headers={"Authorization": f"Bearer {stranger}"}).status_code == 204
     assert_json_error(claim(client, "Yuri", "leaving"), 409, field="username")  # still Yuri's

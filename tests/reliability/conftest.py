@@ -2,10 +2,9 @@ import pytest
 
 from chat.ably_rest import Ably
 from chat.config import Settings
-from chat.limits import Limits
-from chat.sessions import Sessions
+from chat.rate_limits import RateLimits
 from chat.web import create_app
-from devtools.functions import load_function
+from devtools.functions import held_session, load_function
 from tests.reliability.helpers import CLAIM
 
 
@@ -18,12 +17,15 @@ def send_message_to():
     def send_message_to(endpoint: str, key: str, **ably_options):
         settings = Settings.from_environment({"ABLY_API_KEY": key, "ABLY_ENDPOINT": endpoint})
         app = create_app(load_function("api/sendMessage.py").routes, settings=settings,
-                         ably=Ably(settings, **ably_options), limits=Limits(scale=10**6))
-        client, sessions = app.test_client(), Sessions(settings)
+                         ably=Ably(settings, **ably_options), limits=RateLimits(scale=10**6))
+        client, sessions = app.test_client(), {}
 
         def send(body: dict):
             body = dict(body)
-            session = sessions.issue(body.pop("username", "Ana"), body.pop("room", "general"), CLAIM)
+            name, room = body.pop("username", "Ana"), body.pop("room", "general")
+            if (name, room) not in sessions:
+                sessions[name, room] = held_session(settings, name, room, CLAIM)
+            session = sessions[name, room]
             return client.post("/api/sendMessage", json=body, headers={"Authorization": f"Bearer {session}"})
 
         return send

@@ -8,11 +8,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from chat.config import Settings
-from chat.limits import Limits
-from chat.sessions import Sessions, new_claim_id
+from chat.rate_limits import RateLimits
 from chat.web import create_app
 from devtools.emulator import running_emulator
-from devtools.functions import load_function
+from devtools.functions import held_session, load_function
 from devtools.node import run_node_suite
 
 TOKEN_TTL_S = 5  # the shortest ABLY_TOKEN_TTL allows
@@ -26,7 +25,7 @@ def served():
                                               "ABLY_TOKEN_TTL": str(TOKEN_TTL_S)})
         servers = {}
         for name, path in (("auth", "api/ably/auth.py"), ("send", "api/sendMessage.py")):
-            app = create_app(load_function(path).routes, settings=settings, limits=Limits(scale=100))
+            app = create_app(load_function(path).routes, settings=settings, limits=RateLimits(scale=100))
             servers[name] = make_server("127.0.0.1", 0, app, threaded=True)
             threading.Thread(target=servers[name].serve_forever, daemon=True).start()
         try:
@@ -38,10 +37,9 @@ def served():
 
 def test_short_lived_tokens_are_renewed_and_expired_ones_refused(served):
     urls, settings, emulator = served
-    sessions = Sessions(settings)
     env = {"CHAT_AUTH_URL": urls["auth"] + "/api/ably/auth",
            "CHAT_SEND_URL": urls["send"] + "/api/sendMessage", "ABLY_EMULATOR_URL": emulator.url,
            "TOKEN_TTL_S": str(TOKEN_TTL_S),
-           "EVE_SESSION": sessions.issue("Eve", "general", new_claim_id()),
-           "MALLORY_SESSION": sessions.issue("Mallory", "general", new_claim_id())}
+           "EVE_SESSION": held_session(settings, "Eve", "general"),
+           "MALLORY_SESSION": held_session(settings, "Mallory", "general")}
     run_node_suite("tests/security/js/token-expiry.test.mjs", options=("--test-force-exit",), env=env)

@@ -5,7 +5,7 @@ import json
 
 from playwright.sync_api import Route, expect
 
-from chat.limits import SEND_PER_USER
+from chat.rate_limits import SEND_PER_USER
 from tests.client.e2e.chat_helpers import ARTIFACTS, message_row, save_screenshot, send
 
 

@@ -1,0 +1,90 @@
+"""Where the functions keep what every instance must see: Redis when REDIS_URL is set, else memory.
+
+On Vercel each concurrent request may run in its own instance, and instances come and go, so
+state kept in one instance's memory covers only what that instance sees. With REDIS_URL set
+(`redis://` or TLS `rediss://`, as Vercel's Redis integrations hand out), every instance shares
+Redis; without it, each keeps its own memory, which is what the tests and a single process need.
+
+When Redis cannot be reached, or does not answer within REDIS_TIMEOUT_S, `Store.attempt` answers
+from the instance's memory for STORE_RETRY_S before Redis is tried again: a weaker guarantee for a
+while rather than refusing every request, which would take the chat down with the store. Each
+change between the two is logged once. Every operation on Redis is one command or one Lua script,
+never a read followed by a write.
+"""
+
+import logging
+import threading
+import time
+from typing import Callable, TypeVar
+
+log = logging.getLogger(__name__)
+
+REDIS_TIMEOUT_S = 0.05  # nothing here may hold a request up for longer
+STORE_RETRY_S = 5.0
+KEY_PREFIX = "chat"
+
+T = TypeVar("T")
+
+
+class Store:
+    def __init__(self, redis_url: str | None = None, clock=time.monotonic):
+        self.redis = None
+        self._errors: tuple[type[BaseException], ...] = ()
+        if redis_url:
+            # Made now, while the function loads, never lazily by concurrent first requests.
+            import redis
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+
+            # No retries: a second try would double the wait, and the fallback is ready.
+            self.options = {"socket_timeout": REDIS_TIMEOUT_S, "socket_connect_timeout": REDIS_TIMEOUT_S,
+                            "retry": Retry(NoBackoff(), 0)}
+            self.redis = redis.Redis.from_url(redis_url, **self.options)
+            self.redis_url = redis_url
+            self._errors = (redis.RedisError, OSError)
+        self._clock = clock
+        self._down = False
+        self._retry_at = 0.0
+        self._state_lock = threading.Lock()
+
+    @property
+    def shared(self) -> bool:
+        """Whether a Redis is configured (up or not): state is then meant to be shared by every instance."""
+        return self.redis is not None
+
+    def attempt(self, in_redis: Callable[[], T], in_memory: Callable[[], T]) -> T:
+        """`in_redis()` while Redis answers; `in_memory()` without Redis, or while it does not answer."""
+        if self._usable():
+            try:
+                result = in_redis()
+            except self._errors as error:
+                self._failed(error)
+            else:
+                self._answered()
+                return result
+        return in_memory()
+
+    def script(self, source: str):
+        """A Lua script, run atomically by Redis (EVALSHA, loaded on first use)."""
+        return self.redis.register_script(source)
+
+    def _usable(self) -> bool:
+        if self.redis is None:
+            return False
+        with self._state_lock:
+            return not self._down or self._clock() >= self._retry_at
+
+    def _failed(self, error: BaseException) -> None:
+        with self._state_lock:
+            if not self._down:
+                log.warning("Redis is unavailable (%s): using this instance's memory, trying again every %.0f s",
+                            type(error).__name__, STORE_RETRY_S)
+            self._down = True
+            self._retry_at = self._clock() + STORE_RETRY_S
+
+    def _answered(self) -> None:
+        if self._down:
+            with self._state_lock:
+                if self._down:
+                    log.warning("Redis is reachable again: using it")
+                    self._down = False
