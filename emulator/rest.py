@@ -241,6 +241,8 @@ class RestApi:
             ("DELETE", r"/apps/([^/]+)", self.delete_app),
             ("POST", r"/keys/([^/]+)/requestToken", self.request_token),
             ("POST", r"/channels/([^/]+)/messages", self.publish),
+            ("PATCH", r"/channels/([^/]+)/messages/([^/]+)", self.mutable_message),
+            ("POST", r"/channels/([^/]+)/messages/([^/]+)/annotations", self.mutable_message),
             ("GET", r"/channels/([^/]+)/messages", self.history),
             ("GET", r"/channels/([^/]+)/presence", self.presence),
             ("GET", r"/channels/([^/]+)/presence/history", self.presence_history),
@@ -316,6 +318,10 @@ class RestApi:
         published = self.service.publish(creds, name, items, force_nack)
         return respond(request, {"channel": name, "messageId": published.message_id, "serials": published.serials},
                        201)
+
+    async def mutable_message(self, request, name, serial):
+        """An update, delete, append or annotation: refused as on a channel without the mutableMessages rule."""
+        self.service.refuse_mutation(self.authenticate(request), name)
 
     async def batch_publish(self, request):
         """POST /messages: one or many {channels, messages} specs, each channel published on its own."""
