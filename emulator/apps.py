@@ -6,11 +6,11 @@ import hmac
 from dataclasses import dataclass, field
 
 from .auth import Credentials, Key, TokenAuthority, parse_capability, parse_key_str, signed_by, token_key_name
+from .channel_names import check_name
 from .channels import PRESENCE_FIELDS, Channel, Event, clean_payload
 from .errors import AblyError, bad_request, unauthorized
+from .io_ports import Clock, IdSource
 from .jwt import looks_like_jwt, verify_jwt
-from .names import check_name
-from .ports import Clock, IdSource
 from .protocol import JSON, PresenceAction, canonical_items
 
 DEFAULT_CAPABILITY = {"*": ["*"]}

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from .errors import AblyError, bad_request, unauthorized
-from .ports import Clock, IdSource
+from .io_ports import Clock, IdSource
 
 ALL_OPERATIONS = (
     "publish", "subscribe", "presence", "history", "stats", "channel-metadata",

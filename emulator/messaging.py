@@ -9,10 +9,10 @@ from typing import Callable
 
 from .apps import App
 from .auth import Credentials, operations_for
+from .channel_names import MessageFilter
 from .channels import MESSAGE_FIELDS, PRESENCE_FIELDS, Channel, Event, check_size, clean_payload, is_ephemeral
 from .errors import AblyError, bad_request, capability_denied, mutable_messages_disabled
-from .names import MessageFilter
-from .ports import Clock, EventSink, IdSource
+from .io_ports import Clock, EventSink, IdSource
 from .protocol import MAX_MESSAGE_SIZE, Action, Flag, PresenceAction, SharedFrame
 
 # What each capability operation lets an attachment do.

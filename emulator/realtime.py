@@ -2,7 +2,7 @@
 
 The WebSocket layer hands each decoded frame to `Realtime.receive` together with the `Transport`
 it came on, and reports a lost socket with `Realtime.transport_lost`. Timers go through a
-`Scheduler` and ids come from an `IdSource` (see `ports.py`), so tests drive time by hand.
+`Scheduler` and ids come from an `IdSource` (see `io_ports.py`), so tests drive time by hand.
 Channel work is delegated to `RealtimeChannels`; this module is the connection's lifecycle:
 connect, resume and recover, token expiry and renewal, heartbeats, close and failure.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from .auth import Credentials
 from .connection import CONNECTION_KEY, Connection, ConnectionState, Settings, Timer
 from .errors import AblyError, bad_request, mutable_messages_disabled, unauthorized
-from .ports import IdSource, Scheduler, Transport
+from .io_ports import IdSource, Scheduler, Transport
 from .protocol import Action, error_frame
 from .realtime_channels import RealtimeChannels, run_acked
 from .service import Service

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Callable
 
 from .auth import operations_for
+from .channel_names import ChannelRef, parse_channel
 from .channels import Channel, Event
 from .connection import Attachment, AttachmentState, Connection, ConnectionState, Settings
 from .errors import AblyError, bad_request, capability_denied, invalid_channel_name
+from .io_ports import IdSource
 from .messaging import Subscriber, event_frame, modes_allowed, parse_rewind, visible_items
-from .names import ChannelRef, parse_channel
-from .ports import IdSource
 from .protocol import ALL_MODES, DEFAULT_MODES, MODES, Action, Flag, error_frame
 from .service import Service
 

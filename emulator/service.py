@@ -8,12 +8,12 @@ from typing import Callable
 
 from .apps import App, Provisioned, Registry
 from .auth import Credentials, Token, operations_for, wildcard_operations
+from .channel_names import check_rest_name
 from .channels import Channel
 from .connection import CONNECTION_KEY, Connection, ConnectionState
 from .errors import AblyError, bad_request, capability_denied, mutable_messages_disabled, unauthorized
 from .messaging import Published, Fanout, check_history_allowed
 from .metadata import ChannelQuery, channel_details, occupancy_metrics
-from .names import check_rest_name
 from .protocol import MAX_MESSAGE_SIZE
 
 
