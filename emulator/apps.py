@@ -5,12 +5,12 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
-from .auth import Credentials, Key, TokenAuthority, parse_capability, parse_key_str
+from .auth import Credentials, Key, TokenAuthority, parse_capability, parse_key_str, signed_by, token_key_name
+from .channel_names import check_name
 from .channels import PRESENCE_FIELDS, Channel, Event, clean_payload
 from .errors import AblyError, bad_request, unauthorized
+from .io_ports import Clock, IdSource
 from .jwt import looks_like_jwt, verify_jwt
-from .names import check_name
-from .ports import Clock, IdSource
 from .protocol import JSON, PresenceAction, canonical_items
 
 DEFAULT_CAPABILITY = {"*": ["*"]}
@@ -164,9 +164,12 @@ class Registry:
         return Credentials(key, key.capability, client_id or None)
 
     def credentials_for_token(self, token_str: str) -> Credentials:
-        """An Ably JWT or an emulator token: 40142 expired, 40143 unknown, 40101 not a token."""
+        """An Ably JWT or an emulator token: 40142 expired, 40143 issued before a restart, 40101 not a
+        token issued here."""
         if looks_like_jwt(token_str):
             token = verify_jwt(token_str, self.keys, self.clock())
+        elif not self.tokens.issued(token_str) and self._signed_here(token_str):
+            raise AblyError(40143, 401, "Token not recognised: issued before the emulator restarted")
         else:
             token = self.tokens.check_token(token_str)
         key = self.keys.get(token.key_name)
@@ -175,8 +178,12 @@ class Registry:
         return Credentials(key, token.capability, token.client_id, token)
 
     def recognises(self, text: str) -> bool:
-        """Whether `text` is a JWT or a token issued here (expired or not)."""
-        return looks_like_jwt(text) or self.tokens.issued(text)
+        """Whether `text` is a JWT or a token issued here (expired or not, in this run or an earlier one)."""
+        return looks_like_jwt(text) or self.tokens.issued(text) or self._signed_here(text)
+
+    def _signed_here(self, token_str: str) -> bool:
+        key = self.keys.get(token_key_name(token_str))
+        return key is not None and signed_by(key, token_str)
 
 
 def _list_of_objects(spec: dict, name: str, limit: int) -> list[dict]:

@@ -9,8 +9,8 @@ from enum import Enum, auto
 
 from .apps import App
 from .auth import Credentials
-from .names import ChannelRef
-from .ports import TimerHandle, Transport
+from .channel_names import ChannelRef
+from .io_ports import TimerHandle, Transport
 from .protocol import MAX_FRAME_SIZE, MAX_MESSAGE_SIZE, Flag
 
 # `<connectionId>!<secret>`: anything else offered for resume, recover or a REST publish is malformed.

@@ -51,3 +51,10 @@ def not_found(message: str = "Not found") -> AblyError:
 
 def too_large(size: int, limit: int) -> AblyError:
     return AblyError(40009, 413, f"Maximum message length exceeded (size {size} bytes, limit {limit} bytes)")
+
+
+def mutable_messages_disabled() -> AblyError:
+    # What Ably answers on a channel without the "Message annotations, updates, appends, and deletes"
+    # rule; the emulator has no such rule yet, so every update, delete, append or annotation gets it.
+    return AblyError(93002, 400, "Updates, deletes, appends and annotations need the mutableMessages channel rule, "
+                                 "which this emulator does not implement")

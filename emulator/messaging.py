@@ -9,10 +9,10 @@ from typing import Callable
 
 from .apps import App
 from .auth import Credentials, operations_for
+from .channel_names import MessageFilter
 from .channels import MESSAGE_FIELDS, PRESENCE_FIELDS, Channel, Event, check_size, clean_payload, is_ephemeral
-from .errors import AblyError, bad_request, capability_denied
-from .names import MessageFilter
-from .ports import Clock, EventSink, IdSource
+from .errors import AblyError, bad_request, capability_denied, mutable_messages_disabled
+from .io_ports import Clock, EventSink, IdSource
 from .protocol import MAX_MESSAGE_SIZE, Action, Flag, PresenceAction, SharedFrame
 
 # What each capability operation lets an attachment do.
@@ -162,6 +162,8 @@ class Fanout:
             raise capability_denied("publish", channel_name)
         if not raw_items:
             raise bad_request("No messages to publish")
+        if any(i.get("action") not in (None, 0, "message.create") for i in raw_items if isinstance(i, dict)):
+            raise mutable_messages_disabled()
         items = [clean_payload(i, MESSAGE_FIELDS) for i in raw_items]
         check_size(items, max_size)
         now = self.clock()

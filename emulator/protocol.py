@@ -79,6 +79,9 @@ MODES = {
     "object_publish": Flag.OBJECT_PUBLISH,
 }
 ALL_MODES = Flag(sum(MODES.values()))
+# What an ATTACH that names no modes gets (as far as the capability allows): annotation_subscribe and
+# the object modes must be asked for, as on Ably.
+DEFAULT_MODES = Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE | Flag.ANNOTATION_PUBLISH
 
 
 class PresenceAction(IntEnum):

@@ -2,7 +2,7 @@
 
 The WebSocket layer hands each decoded frame to `Realtime.receive` together with the `Transport`
 it came on, and reports a lost socket with `Realtime.transport_lost`. Timers go through a
-`Scheduler` and ids come from an `IdSource` (see `ports.py`), so tests drive time by hand.
+`Scheduler` and ids come from an `IdSource` (see `io_ports.py`), so tests drive time by hand.
 Channel work is delegated to `RealtimeChannels`; this module is the connection's lifecycle:
 connect, resume and recover, token expiry and renewal, heartbeats, close and failure.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from .auth import Credentials
 from .connection import CONNECTION_KEY, Connection, ConnectionState, Settings, Timer
-from .errors import AblyError, bad_request, unauthorized
-from .ports import IdSource, Scheduler, Transport
+from .errors import AblyError, bad_request, mutable_messages_disabled, unauthorized
+from .io_ports import IdSource, Scheduler, Transport
 from .protocol import Action, error_frame
 from .realtime_channels import RealtimeChannels, run_acked
 from .service import Service
@@ -21,8 +21,11 @@ from .service import Service
 # life left than that is simply let run out (DISCONNECTED 40142), and the client renews then.
 REAUTH_LEAD_S = 30
 KNOWN_ACTIONS = {int(a) for a in Action}
-# Actions a client may send that expect an ACK/NACK but that we don't implement.
-UNSUPPORTED_ACKED_ACTIONS = {Action.OBJECT, Action.ANNOTATION}
+# Actions a client may send that expect an ACK/NACK but that we don't implement, and their refusal.
+UNSUPPORTED_ACKED_ACTIONS = {
+    Action.OBJECT: lambda: AblyError(40000, 400, "This emulator does not support objects"),
+    Action.ANNOTATION: mutable_messages_disabled,
+}
 
 
 def _query_flag(value, default: bool) -> bool:
@@ -38,8 +41,11 @@ def _query_ms(value, default: int, minimum: int) -> int:
         raise bad_request(f"Invalid transport parameter value {value!r}", 40003) from None
 
 
-def _unsupported():
-    raise AblyError(40000, 400, "This emulator does not support objects or annotations")
+def _refused(error: AblyError):
+    """An acked operation that always fails with `error`."""
+    def operation():
+        raise error
+    return operation
 
 
 class Realtime:
@@ -244,7 +250,7 @@ class Realtime:
             if handler is not None:
                 handler(conn, pm)
             elif action in UNSUPPORTED_ACKED_ACTIONS and "msgSerial" in pm:
-                run_acked(conn, pm, _unsupported)
+                run_acked(conn, pm, _refused(UNSUPPORTED_ACKED_ACTIONS[action]()))
         except AblyError as error:
             self.fail(conn, error)
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Callable
 
 from .auth import operations_for
+from .channel_names import ChannelRef, parse_channel
 from .channels import Channel, Event
 from .connection import Attachment, AttachmentState, Connection, ConnectionState, Settings
 from .errors import AblyError, bad_request, capability_denied, invalid_channel_name
+from .io_ports import IdSource
 from .messaging import Subscriber, event_frame, modes_allowed, parse_rewind, visible_items
-from .names import ChannelRef, parse_channel
-from .ports import IdSource
-from .protocol import ALL_MODES, MODES, Action, Flag, error_frame
+from .protocol import ALL_MODES, DEFAULT_MODES, MODES, Action, Flag, error_frame
 from .service import Service
 
 SYNC_PAGE_SIZE = 100
@@ -23,7 +23,7 @@ ECHOED_PARAMS = ("rewind", "delta", "echo", "occupancy", "modes")  # others are 
 
 
 def requested_modes(params: dict, flags) -> Flag | None:
-    """The modes an ATTACH asks for: `params.modes` wins over mode flags; neither means all."""
+    """The modes an ATTACH asks for: `params.modes` wins over mode flags; neither means the defaults."""
     if "modes" in params:
         names = [n.strip().lower() for n in params["modes"].split(",") if n.strip()]
         unknown = [n for n in names if n not in MODES]
@@ -39,7 +39,7 @@ def grant_modes(ops: set[str], requested: Flag | None, derived: bool) -> Flag:
     allowed = modes_allowed(ops)
     if derived:
         allowed &= Flag.SUBSCRIBE  # a derived channel is a filtered view to subscribe to
-    return allowed if requested is None else allowed & requested
+    return allowed & (DEFAULT_MODES if requested is None else requested)
 
 
 def attached_params(attachment: Attachment) -> dict:
@@ -89,7 +89,10 @@ class RealtimeChannels:
         channel = conn.app.channel(ref.name)
         channel.prune(self.clock())
         subscriber = self._subscriber(conn, attachment, live=True)
-        flags, backlog, error = self._continuity(conn, previous, channel, subscriber, pm.get("channelSerial"), rewind)
+        # ATTACH_RESUME: the client had this channel attached before (on this or an earlier connection).
+        resuming = isinstance(pm.get("flags"), int) and bool(pm["flags"] & Flag.ATTACH_RESUME)
+        flags, backlog, error = self._continuity(conn, previous, channel, subscriber, pm.get("channelSerial"),
+                                                 None if resuming else rewind)
         flags |= attachment.modes
         members = channel.present_items() if attachment.modes & Flag.PRESENCE_SUBSCRIBE else []
         if members:
@@ -121,8 +124,9 @@ class RealtimeChannels:
         return Attachment(ref, modes, requested, {k: v for k, v in params.items() if k in ECHOED_PARAMS}), rewind
 
     def _continuity(self, conn: Connection, previous: Attachment | None, channel: Channel, subscriber: Subscriber,
-                    serial, rewind: tuple) -> tuple[Flag, list[tuple[Event, list[dict]]], AblyError | None]:
-        """Where delivery picks up: the flags, the backlog to send after ATTACHED, and any error."""
+                    serial, rewind: tuple | None) -> tuple[Flag, list[tuple[Event, list[dict]]], AblyError | None]:
+        """Where delivery picks up: the flags, the backlog to send after ATTACHED, and any error. `rewind`
+        is None for an attach that resumes, which never replays the rewind backlog."""
         if previous is not None and previous.state is AttachmentState.ATTACHED:
             return Flag.RESUMED, [], None  # re-attaching a channel that never stopped delivering
         if serial:
@@ -135,7 +139,7 @@ class RealtimeChannels:
             if conn.continued:
                 return Flag(0), [], AblyError(90003, 400, "Unable to resume channel: continuity lost")
             return Flag(0), [], None
-        if previous is None and rewind != (None, None):
+        if previous is None and rewind not in (None, (None, None)):
             # Only a first attach rewinds: re-attaching after a resume must not repeat the backlog.
             backlog = self._rewind(channel, subscriber, *rewind)
             return (Flag.HAS_BACKLOG if backlog else Flag(0)), backlog, None

@@ -11,17 +11,16 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from urllib.parse import quote, unquote_plus, urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from aiohttp import web
 
 from .access import AccessPolicy
 from .apps import Provisioned
 from .auth import Credentials, capability_string
-from .channels import Channel, HistoryQuery
 from .errors import AblyError, bad_request, not_found, too_large, unauthorized
-from .metadata import DEFAULT_LISTED, MAX_LISTED, ChannelQuery
 from .protocol import JSON, MSGPACK, canonical_items, dumps, loads, render_items
+from .queries import channel_query, history_query, link_params, listing_links
 from .service import Service
 
 MSGPACK_TYPE = "application/x-msgpack"
@@ -130,80 +129,12 @@ def client_id_header(request: web.Request) -> str | None:
     return client_id
 
 
-def history_query(params, channel: Channel) -> HistoryQuery:
-    def number(name):
-        raw = params.get(name)
-        if raw in (None, ""):
-            return None
-        try:
-            return int(raw)
-        except ValueError:
-            raise bad_request(f"Invalid value for '{name}': {raw!r}", 40003) from None
-
-    limit = number("limit")
-    limit = 100 if limit is None else limit
-    if not 1 <= limit <= 1000:
-        raise bad_request("Invalid limit: must be between 1 and 1000", 40003)
-    direction = params.get("direction", "backwards") or "backwards"
-    if direction not in ("backwards", "forwards"):
-        raise bad_request("Invalid direction: expected backwards or forwards", 40003)
-    start, end = number("start"), number("end")
-    if start is not None and end is not None and start > end:
-        raise bad_request("Invalid range: start is after end", 40003)
-    until_seq = None
-    if params.get("from_serial"):
-        until_seq = channel.parse_serial(params["from_serial"])
-        if until_seq is None:
-            raise bad_request("Invalid from_serial: unknown channel serial", 40003)
-    cursor = None
-    if params.get("cursor"):
-        match = re.fullmatch(r"(\d+)_(\d+)", params["cursor"])
-        if not match:
-            raise bad_request("Invalid cursor", 40003)
-        cursor = (int(match[1]), int(match[2]))
-    return HistoryQuery(limit, direction == "forwards", start, end, until_seq, cursor)
-
-
 def protocol_version(request: web.Request) -> int | None:
     """The major protocol version the client asked for (`X-Ably-Version`, else `?v=`): some
     answers changed shape with version 3."""
     raw = request.headers.get("X-Ably-Version") or request.query.get("v") or ""
     match = re.match(r"\s*([0-9]{1,4})", raw)
     return int(match[1]) if match else None
-
-
-def channel_query(params, version: int | None) -> ChannelQuery:
-    """`GET /channels` parameters. `by` defaults to `value`, but to `id` from protocol version 3."""
-    raw_limit = params.get("limit") or str(DEFAULT_LISTED)
-    if not re.fullmatch(r"[0-9]{1,6}", raw_limit) or not 1 <= int(raw_limit) <= MAX_LISTED:
-        raise bad_request(f"Invalid limit: must be between 1 and {MAX_LISTED}", 40003)
-    by = params.get("by") or ("id" if version is not None and version >= 3 else "value")
-    if by not in ("id", "value"):
-        raise bad_request("Invalid value for 'by': expected id or value", 40003)
-    return ChannelQuery(params.get("prefix", ""), int(raw_limit), by == "id", params.get("cursor") or None)
-
-
-def listing_links(query: ChannelQuery, cursor: str | None) -> str:
-    params = {"limit": str(query.limit), "by": "id" if query.names_only else "value"}
-    if query.prefix:
-        params["prefix"] = query.prefix
-    # %20 rather than `+` for a space: ably-js decodes link params with decodeURIComponent.
-    links = [f'<./channels?{urlencode(params, quote_via=quote)}>; rel="first"']
-    if cursor is not None:
-        links.append(f'<./channels?{urlencode(dict(params, cursor=cursor), quote_via=quote)}>; rel="next"')
-    return ", ".join(links)
-
-
-def link_params(query: HistoryQuery, channel: Channel, cursor: tuple | None = None) -> dict:
-    params = {"limit": str(query.limit), "direction": "forwards" if query.forwards else "backwards"}
-    for name, value in (("start", query.start), ("end", query.end)):
-        if value is not None:
-            params[name] = str(value)
-    if query.until_seq is not None:
-        params["from_serial"] = channel.serial(query.until_seq)
-    if cursor is not None:
-        params["cursor"] = f"{cursor[0]}_{cursor[1]}"
-    return params
 
 
 def provisioned_body(provisioned: Provisioned, spec: dict) -> dict:
@@ -241,6 +172,8 @@ class RestApi:
             ("DELETE", r"/apps/([^/]+)", self.delete_app),
             ("POST", r"/keys/([^/]+)/requestToken", self.request_token),
             ("POST", r"/channels/([^/]+)/messages", self.publish),
+            ("PATCH", r"/channels/([^/]+)/messages/([^/]+)", self.mutable_message),
+            ("POST", r"/channels/([^/]+)/messages/([^/]+)/annotations", self.mutable_message),
             ("GET", r"/channels/([^/]+)/messages", self.history),
             ("GET", r"/channels/([^/]+)/presence", self.presence),
             ("GET", r"/channels/([^/]+)/presence/history", self.presence_history),
@@ -316,6 +249,10 @@ class RestApi:
         published = self.service.publish(creds, name, items, force_nack)
         return respond(request, {"channel": name, "messageId": published.message_id, "serials": published.serials},
                        201)
+
+    async def mutable_message(self, request, name, serial):
+        """An update, delete, append or annotation: refused as on a channel without the mutableMessages rule."""
+        self.service.refuse_mutation(self.authenticate(request), name)
 
     async def batch_publish(self, request):
         """POST /messages: one or many {channels, messages} specs, each channel published on its own."""

@@ -97,7 +97,8 @@ class WebSocketTransport:
     def abort(self) -> None:
         """Drop the socket now: a closing handshake would wait behind frames the peer never reads."""
         self.close()
-        self.socket.abort()
+        if self.socket is not None:  # None once the connection is already gone
+            self.socket.abort()
 
     async def _write(self) -> None:
         try:
@@ -161,6 +162,10 @@ class Emulator:
             response = await handler(request)
         except AblyError as error:
             response = error_response(request, error)
+        except ConnectionError:
+            # The client went away, e.g. mid-handshake: nothing can reach it, and nothing went wrong here.
+            log.info("client disconnected during %s %s", request.method, request.path)
+            return web.Response(status=499, reason="Client Closed Request")
         except web.HTTPRequestEntityTooLarge:
             response = error_response(request, AblyError(40009, 413, "Request body too large"))
         except web.HTTPException as exc:

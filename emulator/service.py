@@ -8,12 +8,12 @@ from typing import Callable
 
 from .apps import App, Provisioned, Registry
 from .auth import Credentials, Token, operations_for, wildcard_operations
+from .channel_names import check_rest_name
 from .channels import Channel
 from .connection import CONNECTION_KEY, Connection, ConnectionState
-from .errors import AblyError, bad_request, capability_denied, unauthorized
+from .errors import AblyError, bad_request, capability_denied, mutable_messages_disabled, unauthorized
 from .messaging import Published, Fanout, check_history_allowed
 from .metadata import ChannelQuery, channel_details, occupancy_metrics
-from .names import check_rest_name
 from .protocol import MAX_MESSAGE_SIZE
 
 
@@ -87,6 +87,11 @@ class Service:
         if creds.client_id not in (None, "*") and connection.client_id not in (None, "*", creds.client_id):
             raise invalid_connection_key("the connection has a different clientId")
         return connection
+
+    def refuse_mutation(self, creds: Credentials, channel_name: str) -> None:
+        """Updates, deletes, appends and annotations over REST: the name is checked, then refused."""
+        check_rest_name(channel_name)
+        raise mutable_messages_disabled()
 
     def history_channel(self, creds: Credentials, channel_name: str) -> Channel:
         """A channel whose history these credentials may read, with expired events pruned."""

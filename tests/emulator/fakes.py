@@ -1,4 +1,4 @@
-"""Stand-ins for the I/O the emulator's core is handed (see emulator/ports.py), so unit tests
+"""Stand-ins for the I/O the emulator's core is handed (see emulator/io_ports.py), so unit tests
 drive it frame by frame, with time moved by hand and ids that repeat from run to run."""
 
 from __future__ import annotations

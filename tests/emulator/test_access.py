@@ -84,7 +84,7 @@ def test_binding_beyond_loopback_is_warned_about():
     ({"channels": [{"name": f"c{i}"} for i in range(51)]}, 400, 40003),
     ({"channels": [{"name": "c", "presence": [{"clientId": f"u{i}"} for i in range(101)]}]}, 400, 40003),
     ({"channels": [{"name": ":bad"}]}, 400, 40010),
-    ({"keys": [{"capability": '{"x":["publish_"]}'}]}, 400, 40003),
+    ({"keys": [{"capability": '{"x":["publish_"]}'}]}, 400, 40000),
 ])
 def test_app_specs_are_bounded(emulator, spec, status, code):
     r = httpx.post(f"{emulator.url}/apps", json=spec)

@@ -146,7 +146,7 @@ def test_intersection_narrows_wildcards_both_ways():
 def test_invalid_capabilities(text):
     with pytest.raises(AblyError) as e:
         parse_capability(text)
-    assert e.value.code == 40003
+    assert (e.value.status, e.value.code) == (400, 40000)
 
 
 def make_jwt(secret, header, claims):

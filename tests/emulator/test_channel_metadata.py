@@ -92,8 +92,9 @@ async def test_listed_details_match_channel_status(emulator, prefix, binary):
         [[details]] = await asyncio.to_thread(every_page, client, prefix=prefix, by="value")
         assert details["channelId"] == name and details["status"]["isActive"] is True
         assert details["status"]["occupancy"]["metrics"] == {
+            # No object modes: an ATTACH gets them only by asking.
             "connections": 2, "publishers": 2, "subscribers": 2, "presenceConnections": 2,
-            "presenceMembers": 1, "presenceSubscribers": 2, "objectPublishers": 2, "objectSubscribers": 2}
+            "presenceMembers": 1, "presenceSubscribers": 2, "objectPublishers": 0, "objectSubscribers": 0}
         status = await asyncio.to_thread(client.channels.get(name).status)
         assert status.channel_id == name and status.status.is_active is True
         metrics = status.status.occupancy.metrics

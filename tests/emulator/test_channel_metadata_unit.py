@@ -207,7 +207,9 @@ def test_occupancy_counts_connections_by_what_their_modes_allow(world):
     clock, registry, realtime, service = world
     creds = key_creds(registry)
     full, tf = connect(realtime, clientId="full")
-    attach(realtime, full, tf, "room")
+    # Object modes are never granted by default: they must be asked for.
+    attach(realtime, full, tf, "room", params={"modes": "publish,subscribe,presence,presence_subscribe,"
+                                                         "object_publish,object_subscribe"})
     # A derived view of the same channel on the same connection is not another connection.
     view = "[filter=%s]room" % base64.b64encode(b"name == 'x'").decode()
     attach(realtime, full, tf, view)

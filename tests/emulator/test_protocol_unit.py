@@ -13,7 +13,7 @@ from emulator.apps import Registry
 from emulator.channels import MAX_LOG_BYTES, MESSAGE_FIELDS, Channel, check_size, clean_payload
 from emulator.errors import AblyError
 from emulator.messaging import Fanout
-from emulator.names import parse_channel
+from emulator.channel_names import parse_channel
 from emulator.persistence import HistoryJournal
 from emulator.protocol import JSON, MSGPACK, Action, SharedFrame, decode_frame, encode_frame
 from emulator.rest import history_query

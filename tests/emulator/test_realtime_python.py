@@ -168,3 +168,13 @@ async def test_presence_on_an_invalid_channel_name_is_a_channel_error(emulator):
         assert client.connection.state.value == "connected"
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize("token", ["Sdnurv_some_invalid_token_nkds9r7", "invalid-token"])
+async def test_a_token_never_issued_fails_the_connection_with_40101(emulator, token):
+    client = realtime(emulator, key=None, token=token)
+    try:
+        change = await asyncio.wait_for(client.connection.once_async("failed"), 5)
+        assert (change.reason.code, change.reason.status_code) == (40101, 401)
+    finally:
+        await client.close()

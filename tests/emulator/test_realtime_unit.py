@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.auth import sign
+from emulator.auth import Key, mint_token, sign
 from emulator.connection import Settings
 from emulator.protocol import Action, Flag, PresenceAction
 
@@ -48,8 +48,11 @@ def test_connected_carries_complete_details(world):
 @pytest.mark.parametrize("query, code", [
     ({"key": "app.key:wrong"}, 40101),
     ({"key": "nope.key:secret"}, 40101),
-    ({"key": None, "access_token": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, 40143),  # a token, but not one of ours
-    ({"key": None, "access_token": "not a token!"}, 40101),  # not a token at all: renewing cannot help
+    # Token-shaped but never issued here, or not a token at all: renewing cannot help (as on Ably).
+    ({"key": None, "access_token": "Sdnurv_some_invalid_token_nkds9r7"}, 40101),
+    ({"key": None, "access_token": "not a token!"}, 40101),
+    # Signed by this key but not held: issued before a restart, so the SDK renews it.
+    ({"key": None, "access_token": mint_token(Key("app", "key", "secret", {}), "before-the-restart")}, 40143),
     ({"key": None}, 40101),
 ])
 def test_bad_credentials_get_error_and_close(world, query, code):
@@ -342,6 +345,39 @@ def test_rewind_delivers_backlog_after_attached(world):
     assert [f["messages"][0]["name"] for f in frames[1:]] == ["m3", "m4"]
     [error] = attach(realtime, sub, ts, "r2", params={"rewind": "soon"})
     assert error["action"] == Action.ERROR and error["error"]["code"] == 40003
+    # An attach that resumes (ably-python after a suspension: a new connection, no channelSerial) gets
+    # no backlog, where a first attach gets it (above).
+    fresh, tf = connect(realtime)
+    tf.take()
+    [attached] = attach(realtime, fresh, tf, "[?rewind=2]r", flags=int(Flag.ATTACH_RESUME))
+    assert attached["action"] == Action.ATTACHED and not attached["flags"] & Flag.HAS_BACKLOG
+
+
+def test_default_modes_leave_out_annotation_subscribe_and_objects(world):
+    _, _, realtime = world
+    conn, t = connect(realtime)
+    t.take()
+    [attached] = attach(realtime, conn, t, "room")
+    assert attached["flags"] == int(Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE
+                                    | Flag.ANNOTATION_PUBLISH)
+    [asked] = attach(realtime, conn, t, "objects", params={"modes": "object_subscribe,annotation_subscribe"})
+    assert asked["flags"] == int(Flag.OBJECT_SUBSCRIBE | Flag.ANNOTATION_SUBSCRIBE)
+
+
+@pytest.mark.parametrize("frame", [
+    {"action": Action.MESSAGE, "messages": [{"serial": "x", "action": action}]} for action in (1, 2, 5)
+] + [{"action": Action.ANNOTATION, "annotations": [{"messageSerial": "x", "type": "reaction:distinct.v1"}]}])
+def test_updates_deletes_appends_and_annotations_are_refused_not_republished(world, frame):
+    _, _, realtime = world
+    sub, ts = connect(realtime)
+    pub, tp = connect(realtime)
+    for conn, t in ((sub, ts), (pub, tp)):
+        t.take()
+        attach(realtime, conn, t, "edits")
+    realtime.receive(pub, tp, {**frame, "channel": "edits", "msgSerial": 0})
+    [nack] = tp.take()
+    assert (nack["action"], nack["error"]["code"], nack["error"]["statusCode"]) == (Action.NACK, 93002, 400)
+    assert ts.take() == [] and not tp.closed
 
 
 frame_values = st.recursive(

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator import DEFAULT_KEY
+from emulator.auth import Key, mint_token, parse_key_str
 from tests.support.http import basic_auth
 
 
@@ -111,7 +112,8 @@ def test_expired_token_is_renewed_by_the_sdk(emulator, channel_name):
 def test_expired_unknown_and_unparseable_tokens(emulator):
     raw = sync_client(emulator).auth.request_token({"ttl": 1}).token
     time.sleep(0.05)
-    for token, code in ((raw, 40142), ("A" * 32, 40143), ("not a token!", 40101)):
+    before_restart = mint_token(Key(*parse_key_str(emulator.key), {}), "an-earlier-run")
+    for token, code in ((raw, 40142), (before_restart, 40143), ("A" * 32, 40101), ("not a token!", 40101)):
         r = httpx.get(f"{emulator.url}/channels/x/messages",
                       headers={"Authorization": "Bearer " + base64.b64encode(token.encode()).decode()})
         assert r.status_code == 401 and r.json()["error"]["code"] == code, token
@@ -120,6 +122,13 @@ def test_expired_unknown_and_unparseable_tokens(emulator):
     with pytest.raises(AblyException) as e:
         sync_client(emulator, key=None, token="not a token!").channels.get("x").history()
     assert e.value.code == 40101
+
+
+@pytest.mark.parametrize("capability", [{"channel0": ["publish_"]}, {"channel0": ["*", "publish"]}, {"channel0": []}])
+def test_an_invalid_capability_in_a_token_request_is_40000(emulator, capability):
+    with pytest.raises(AblyException) as e:
+        sync_client(emulator).auth.request_token({"capability": capability})
+    assert (e.value.status_code, e.value.code) == (400, 40000)
 
 
 def test_errors_have_ably_shape_and_bare_content_type(emulator):

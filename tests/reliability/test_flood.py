@@ -24,6 +24,7 @@ import pytest
 
 from devtools.emulator import running_emulator
 from devtools.processes import memory_mib
+from emulator.protocol import Action
 from tests.reliability.helpers import ChatWatcher
 
 FLOOD_FRAMES = int(os.environ.get("FLOOD_FRAMES", "20000"))
@@ -34,7 +35,6 @@ OVER_AIOHTTP_LIMIT = 3 * 1024 * 1024
 # Measured peak is far lower (see the printed figure); this catches memory growing with the flood.
 PEAK_RSS_LIMIT_MIB = 150
 
-CONNECTED, ACK, ERROR, ATTACH, ATTACHED, MESSAGE = 4, 1, 9, 10, 11, 15
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ async def session():
 async def open_raw(session, emulator, fmt="json"):
     ws = await session.ws_connect(f"{emulator.ws_url}/?key={emulator.key}&format={fmt}&v=6", max_msg_size=0)
     connected = await ws.receive(timeout=10)
-    assert (json.loads(connected.data) if fmt == "json" else msgpack.unpackb(connected.data))["action"] == CONNECTED
+    assert (json.loads(connected.data) if fmt == "json" else msgpack.unpackb(connected.data))["action"] == Action.CONNECTED
     return ws
 
 
@@ -76,7 +76,7 @@ async def blast(session, emulator) -> None:
 
     async def send_all():
         for serial in range(FLOOD_FRAMES):
-            await ws.send_str(json.dumps({"action": MESSAGE, "channel": "flood", "msgSerial": serial,
+            await ws.send_str(json.dumps({"action": Action.MESSAGE, "channel": "flood", "msgSerial": serial,
                                           "messages": [{"name": "junk", "data": "x" * 200}]}))
 
     async def count_acks():
@@ -84,7 +84,7 @@ async def blast(session, emulator) -> None:
         while acks < FLOOD_FRAMES:
             msg = await ws.receive(timeout=30)
             assert msg.type == aiohttp.WSMsgType.TEXT, f"closed after {acks} ACKs"
-            acks += json.loads(msg.data)["action"] == ACK
+            acks += json.loads(msg.data)["action"] == Action.ACK
 
     await asyncio.gather(send_all(), count_acks())
     await ws.close()
@@ -93,14 +93,14 @@ async def blast(session, emulator) -> None:
 async def oversized_frames(session, emulator) -> None:
     for _ in range(BAD_CONNECTIONS):
         ws = await open_raw(session, emulator)
-        await ws.send_str(json.dumps({"action": MESSAGE, "channel": "flood", "msgSerial": 0,
+        await ws.send_str(json.dumps({"action": Action.MESSAGE, "channel": "flood", "msgSerial": 0,
                                       "messages": [{"data": "x" * OVER_ABLY_LIMIT}]}))
         frames, _ = await outcome(ws)
         assert [f["error"]["code"] for f in frames] == [40009]
 
         ws = await open_raw(session, emulator)
         with contextlib.suppress(ConnectionError):  # the server may hang up before the frame is all sent
-            await ws.send_str(json.dumps({"action": MESSAGE, "channel": "flood", "msgSerial": 0,
+            await ws.send_str(json.dumps({"action": Action.MESSAGE, "channel": "flood", "msgSerial": 0,
                                           "messages": [{"data": "x" * OVER_AIOHTTP_LIMIT}]}))
         frames, close_code = await outcome(ws)
         assert frames == []
@@ -116,7 +116,7 @@ async def garbage_frames(session, emulator) -> None:
         await (ws.send_bytes(junk) if fmt == "msgpack" else ws.send_str(junk.decode("latin-1")))
         frames, _ = await outcome(ws)
         # Random bytes can be valid msgpack (a lone integer, say): still not a protocol message.
-        assert [f["action"] for f in frames] == [ERROR] and frames[0]["error"]["statusCode"] == 400
+        assert [f["action"] for f in frames] == [Action.ERROR] and frames[0]["error"]["statusCode"] == 400
 
 
 async def garbage_bytes(emulator) -> None:
@@ -184,11 +184,11 @@ async def test_abusive_clients_leave_others_working_and_memory_bounded(emulator,
 async def publish_many(session, emulator, channel: str, count: int, size: int) -> None:
     publisher = await open_raw(session, emulator)
     for serial in range(count):
-        await publisher.send_str(json.dumps({"action": MESSAGE, "channel": channel, "msgSerial": serial,
+        await publisher.send_str(json.dumps({"action": Action.MESSAGE, "channel": channel, "msgSerial": serial,
                                              "messages": [{"data": "x" * size}]}))
     acks = 0
     while acks < count:
-        acks += json.loads((await publisher.receive(timeout=60)).data)["action"] == ACK
+        acks += json.loads((await publisher.receive(timeout=60)).data)["action"] == Action.ACK
     await publisher.close()
 
 
@@ -199,8 +199,8 @@ async def publish_many(session, emulator, channel: str, count: int, size: int) -
 async def test_a_subscriber_that_stops_reading_is_dropped(emulator, session, count, size):
     channel = f"slow-{size}"
     slow = await open_raw(session, emulator)
-    await slow.send_str(json.dumps({"action": ATTACH, "channel": channel}))
-    assert json.loads((await slow.receive(timeout=10)).data)["action"] == ATTACHED
+    await slow.send_str(json.dumps({"action": Action.ATTACH, "channel": channel}))
+    assert json.loads((await slow.receive(timeout=10)).data)["action"] == Action.ATTACHED
     rss_before = memory_mib(emulator.process.pid)
     # aiohttp stops reading the socket once 64 KiB wait unread; then the kernel's buffers fill.
     await publish_many(session, emulator, channel, count, size)
@@ -208,7 +208,7 @@ async def test_a_subscriber_that_stops_reading_is_dropped(emulator, session, cou
 
     delivered = 0
     while delivered < count and (msg := await slow.receive(timeout=30)).type == aiohttp.WSMsgType.TEXT:
-        delivered += json.loads(msg.data)["action"] == MESSAGE
+        delivered += json.loads(msg.data)["action"] == Action.MESSAGE
     close_code = slow.close_code
     print(f"\nslow subscriber, {count} x {size // 1024} KiB messages: {delivered} delivered before the socket "
           f"closed (code {close_code}); emulator RSS {rss_before:.0f} -> {rss_stuck:.0f} MiB while it did not read")
@@ -217,12 +217,12 @@ async def test_a_subscriber_that_stops_reading_is_dropped(emulator, session, cou
 
 async def test_a_client_that_publishes_without_ever_reading_is_disconnected(emulator, session):
     ws = await open_raw(session, emulator)
-    await ws.send_str(json.dumps({"action": ATTACH, "channel": "echoes"}))
-    assert json.loads((await ws.receive(timeout=10)).data)["action"] == ATTACHED
+    await ws.send_str(json.dumps({"action": Action.ATTACH, "channel": "echoes"}))
+    assert json.loads((await ws.receive(timeout=10)).data)["action"] == Action.ATTACHED
 
-    async def publish_forever():  # each publish comes back twice, as an ACK and as its echo
+    async def publish_forever():  # each publish comes back twice, as an Action.ACK and as its echo
         for serial in itertools.count():
-            await ws.send_str(json.dumps({"action": MESSAGE, "channel": "echoes", "msgSerial": serial,
+            await ws.send_str(json.dumps({"action": Action.MESSAGE, "channel": "echoes", "msgSerial": serial,
                                           "messages": [{"data": "x" * 1024}]}))
 
     try:
