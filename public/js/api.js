@@ -8,12 +8,13 @@ const ROOMS_URL = '/api/rooms';
 const REQUEST_TIMEOUT_MS = 15_000;
 
 export class ApiError extends Error {
-  constructor(message, { status = 0, retryAfterSeconds = null, field = null } = {}) {
+  constructor(message, { status = 0, retryAfterSeconds = null, field = null, reason = null } = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.retryAfterSeconds = retryAfterSeconds;
     this.field = field;
+    this.reason = reason; // the server's word for why, where it gives one ('name-released')
   }
 }
 
@@ -64,6 +65,7 @@ async function request(url, { session, ...init } = {}) {
       status: response.status,
       retryAfterSeconds,
       field: body?.error?.field ?? null,
+      reason: body?.error?.reason ?? null,
     });
   }
   return { response, body };

@@ -7,6 +7,9 @@ const STORE_KEY = 'chat.sessions';
 const LAST_NAME_KEY = 'chat.lastName';
 const FORGET_AFTER_MS = 24 * 60 * 60 * 1000; // a claim unused for a day is of no use to keep
 const RETRY_RENEWAL_MS = 30_000;
+// What a request with the session answers once a renewal cannot mend it: the name is somebody
+// else's (409), or the server will not renew this session (401).
+const LOST_STATUSES = new Set([401, 409]);
 
 /** Sessions by room and name in a Storage (localStorage in the page). */
 export class SessionStore {
@@ -59,9 +62,11 @@ export class SessionStore {
 
 /**
  * One claim of a name in a room. `claim()` makes or renews it; `withSession(call)` runs a
- * request that needs the session and, if the server says it has expired, renews and tries once
- * more; `onLost(error)`, given to the constructor, hears when a renewal finds the name held by
- * somebody else.
+ * request that needs the session and, if the server answers 401 (the session expired, or its
+ * claim no longer holds the name), renews once, silently, and tries once more. `onLost(error)`,
+ * given to the constructor, hears once when the name is lost: somebody else holds it (409), or
+ * the server will not renew the session (401). An error whose `reason` is 'name-released' says
+ * the server let the name go.
  */
 export class Identity {
   #room;
@@ -71,6 +76,7 @@ export class Identity {
   #onLost;
   #current = null;
   #timer;
+  #lost = false;
 
   constructor({ room, username, store, claim = claimName, onLost = () => {} }) {
     this.#room = room;
@@ -112,9 +118,15 @@ export class Identity {
     try {
       return await call(this.session);
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status !== 401) throw error;
-      await this.claim();
-      return call(this.session);
+      if (!(error instanceof ApiError) || error.status !== 401) throw this.#loseOn(error);
+      if (this.#lost) throw error; // no renewing a name already lost
+      try {
+        await this.claim();
+        return await call(this.session);
+      } catch (failure) {
+        // Said as the server first put it when it released the name, whatever the renewal answered.
+        throw this.#loseOn(failure, error.reason === 'name-released' ? error : failure);
+      }
     }
   }
 
@@ -134,9 +146,20 @@ export class Identity {
   #schedule(delayMs) {
     this.#timer = setTimeout(() => {
       this.claim().catch((error) => {
-        if (error instanceof ApiError && error.status === 409) this.#onLost(error);
-        else this.#schedule(RETRY_RENEWAL_MS);
+        this.#loseOn(error);
+        if (!this.#lost) this.#schedule(RETRY_RENEWAL_MS);
       });
     }, delayMs);
+  }
+
+  /** Tells onLost (once) if `error` means the name is gone; returns what to throw. */
+  #loseOn(error, told = error) {
+    if (error instanceof ApiError && LOST_STATUSES.has(error.status) && !this.#lost) {
+      this.#lost = true;
+      this.stop();
+      this.#onLost(told);
+      return told;
+    }
+    return error;
   }
 }

@@ -1,33 +1,14 @@
 // The Ably side of a room: one connection, the room's channel, presence. The page may
 // subscribe, use presence and read history on its room's channel, but never publish to it;
 // chat messages go out through our server, typing signals ride on presence data.
-import { BaseRealtime, decodeMessages, FetchRequest, RealtimePresence, WebSocketTransport } from 'ably/modular';
+import { BaseRealtime, FetchRequest, RealtimePresence, Rest, WebSocketTransport } from 'ably/modular';
 import { requestToken } from './api.js';
 import { MESSAGE_CAP } from './message-log.js';
 import { channelFor } from './rooms.js';
 
-// Where ably-js sends REST requests when no endpoint is given.
-const ABLY_REST_ORIGIN = 'https://main.realtime.ably.net';
-
 // Losing the name (409) or the session (401 after a renewal) will not mend by retrying:
 // ably-js gives up on a token request that answers 403 and fails the connection.
 const FATAL_STATUSES = new Set([401, 403, 409]);
-
-/**
- * The channel's last MESSAGE_CAP messages up to its attach serial, oldest first, from Ably's REST
- * API with the connection's token: channel.history({untilAttach: true}) without the ably-js Rest
- * plugin it needs, which would weigh more than a tenth of the page. Unlike the plugin, it tries
- * no fallback host: a failure is reported, as "earlier messages could not be loaded".
- */
-async function historyUntilAttach(client, channel, { endpoint, tls, port, tlsPort }) {
-  const origin = endpoint ? `${tls ? 'https' : 'http'}://${endpoint}:${tls ? tlsPort : port}` : ABLY_REST_ORIGIN;
-  const query = new URLSearchParams({ limit: MESSAGE_CAP, from_serial: channel.properties.attachSerial });
-  const response = await fetch(`${origin}/channels/${encodeURIComponent(channel.name)}/messages?${query}`, {
-    headers: { Accept: 'application/json', Authorization: `Bearer ${btoa(client.auth.tokenDetails.token)}` },
-  });
-  if (!response.ok) throw new Error(`history answered ${response.status}`);
-  return (await decodeMessages(await response.json())).reverse();
-}
 
 /**
  * Connects `identity`'s holder to their room and reports to `listener`:
@@ -59,7 +40,7 @@ export function connectToChat({ identity, connectionOptions, tokenRequest, liste
     ...connectionOptions,
     authCallback,
     clientId: identity.username, // ably-js then refuses a token made out to anybody else
-    plugins: { WebSocketTransport, FetchRequest, RealtimePresence },
+    plugins: { WebSocketTransport, FetchRequest, RealtimePresence, Rest }, // Rest: channel.history()
   });
   const channel = client.channels.get(channelFor(identity.room));
   const presenceData = (typing) => ({ claim: identity.claimId, typing });
@@ -67,11 +48,12 @@ export function connectToChat({ identity, connectionOptions, tokenRequest, liste
   client.connection.on((change) => listener.connectionState(change.current, change.reason));
 
   // The first attach, and any later one that lost continuity (resumed: false), may have
-  // missed messages. History up to the attach serial (what ably-js's untilAttach asks for)
-  // ends exactly where the live stream begins; whatever still overlaps is dropped by message id.
+  // missed messages. History until the attach ends exactly where the live stream begins;
+  // whatever still overlaps is dropped by message id.
   const catchUp = async () => {
     try {
-      listener.messages(await historyUntilAttach(client, channel, connectionOptions));
+      const page = await channel.history({ untilAttach: true, limit: MESSAGE_CAP });
+      listener.messages(page.items.reverse()); // newest first from Ably
       listener.caughtUp(null);
     } catch (error) {
       listener.caughtUp(error);

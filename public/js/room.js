@@ -143,8 +143,7 @@ export function openRoom({ identity, connectionOptions, tokenRequest, onLost }) 
         sendMessage({ session: current, id: entry.requestId, text: entry.text }));
       log.markSent(entry.id, answer?.message);
     } catch (error) {
-      log.markFailed(entry.id, error.message);
-      if (error.status === 409) onLost(error);
+      log.markFailed(entry.id, error.message); // a lost name is the identity's to report (onLost)
     }
     render();
   }

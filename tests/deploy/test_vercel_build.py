@@ -76,13 +76,16 @@ def headers_for(config: dict, path: str) -> dict:
     return headers
 
 
-def test_the_site_is_the_built_page_and_its_hashed_bundles(build_output):
+def test_the_site_is_the_built_pages_and_their_hashed_bundles(build_output):
     static = build_output / "static"
-    page = (static / "index.html").read_text()
-    assets = re.findall(r'(?:src|href)="(/assets/[^"]+)"', page)
-    assert sorted(Path(url).suffix for url in assets) == [".css", ".js"]
+    assets = set()
+    for page in ("index.html", "room.html"):  # the lobby, and a room
+        linked = re.findall(r'(?:src|href)="(/assets/[^"]+)"', (static / page).read_text())
+        assert sorted(Path(url).suffix for url in linked) == [".css", ".js"], page
+        assets.update(linked)
     shipped = {"/" + str(path.relative_to(static)) for path in static.rglob("*") if path.is_file()}
-    assert shipped == {"/index.html", *assets, *(url + ".map" for url in assets)}, "no loose modules or sources"
+    assert shipped == {"/index.html", "/room.html", *assets, *(url + ".map" for url in assets)}, \
+        "no loose modules or sources"
 
 
 def test_security_headers_everywhere_and_long_caching_for_hashed_files_only(build_output):
@@ -99,8 +102,8 @@ def test_security_headers_everywhere_and_long_caching_for_hashed_files_only(buil
     assert headers_for(config, "/api/sendMessage")["Cache-Control"] == "no-store"
 
 
-def test_room_links_are_served_the_page(build_output):
+def test_room_links_are_served_the_room_page(build_output):
     config = json.loads((build_output / "config.json").read_text())
-    rewrites = [route for route in config["routes"] if route.get("dest", "").startswith("/?")]
+    rewrites = [route for route in config["routes"] if re.match(r"/room(\?|$)", route.get("dest", ""))]
     assert any(re.fullmatch(route["src"], "/r/team-a") for route in rewrites), config["routes"]
     assert not any(re.fullmatch(route["src"], "/r/a/b") for route in rewrites)

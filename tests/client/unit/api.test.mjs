@@ -72,6 +72,16 @@ describe('calls to the server', () => {
     });
   });
 
+  test('a released name comes back with the server\'s reason', async () => {
+    answer(401, { error: { message: 'your name was released; pick it again', reason: 'name-released' } });
+    await assert.rejects(sendMessage({ session: 's1', id: 'm1', text: 'hi' }), (error) => {
+      assert.equal(error.status, 401);
+      assert.equal(error.reason, 'name-released');
+      return true;
+    });
+    await assert.rejects(requestToken('s1'), { reason: 'name-released' });
+  });
+
   test('a token request carries the session and reads the realtime endpoint', async () => {
     const signed = { keyName: 'app.key', clientId: 'Ana Lima & Bo', mac: 'm' };
     const calls = answer(200, signed, { 'X-Realtime-Endpoint': 'http://127.0.0.1:9999' });

@@ -10,6 +10,11 @@ class MemoryStorage {
   removeItem(key) { this.#items.delete(key); }
 }
 
+const released = () => new ApiError('your name was released; pick it again', { status: 401, reason: 'name-released' });
+const until = async (condition) => {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
+};
+
 const answer = (overrides = {}) => ({
   username: 'Ana', room: 'team-a', claim: 'c1', session: 's1', expiresIn: 900, renewIn: 300, ...overrides,
 });
@@ -102,11 +107,103 @@ describe('Identity', () => {
     assert.match((await lost).message, /taken/);
   });
 
+  test('a renewal refused with a 401 says the name is lost, and renewing stops', async () => {
+    let claims = 0;
+    const lost = [];
+    const identity = new Identity({
+      room: 'team-a', username: 'Ana', store: new SessionStore(new MemoryStorage()), onLost: (error) => lost.push(error),
+      claim: async () => {
+        claims += 1;
+        if (claims > 1) throw released();
+        return answer({ renewIn: 0 });
+      },
+    });
+    await identity.claim();
+    await until(() => lost.length > 0);
+    assert.equal(lost[0].reason, 'name-released');
+    await identity.withSession(async () => 'still callable').catch(() => {});
+    assert.equal(claims, 2, 'no renewal after the loss');
+    assert.equal(lost.length, 1);
+  });
+
   test('leaving forgets the claim', async () => {
     const store = new SessionStore(new MemoryStorage());
     const identity = new Identity({ room: 'team-a', username: 'Ana', store, claim: async () => answer() });
     await identity.claim();
     identity.stop({ forget: true });
     assert.equal(store.get('team-a', 'Ana'), null);
+  });
+});
+
+describe('Identity, when the server has released the name', () => {
+  // The server answers sendMessage, the token endpoint and renewals with a 401 whose reason is
+  // 'name-released' once the session's claim no longer holds the name.
+  function holder({ renewals }) {
+    const lost = [];
+    const claims = [];
+    const identity = new Identity({
+      room: 'team-a', username: 'Ana', store: new SessionStore(new MemoryStorage()), onLost: (error) => lost.push(error),
+      claim: async (request) => {
+        claims.push(request.current);
+        if (claims.length === 1) return answer({ session: 's1' });
+        const next = renewals.shift();
+        if (next instanceof Error) throw next;
+        return answer({ session: next });
+      },
+    });
+    return { identity, lost, claims };
+  }
+
+  test('one silent renewal with the current session, and the request goes through', async () => {
+    const { identity, lost, claims } = holder({ renewals: ['s2'] });
+    await identity.claim();
+    const seen = [];
+    const result = await identity.withSession(async (session) => {
+      seen.push(session);
+      if (session === 's1') throw released();
+      return 'sent';
+    });
+    identity.stop();
+    assert.equal(result, 'sent');
+    assert.deepEqual(seen, ['s1', 's2']);
+    assert.deepEqual(claims, [null, 's1'], 'the renewal carries the session it renews');
+    assert.deepEqual(lost, []);
+  });
+
+  for (const [refusal, failure] of [
+    ['refused as released', released()],
+    ['refused as taken', new ApiError('that name is taken', { status: 409 })],
+  ]) {
+    test(`a renewal ${refusal} loses the name, told as released, once`, async () => {
+      const { identity, lost, claims } = holder({ renewals: [failure, failure] });
+      await identity.claim();
+      const refuse = async () => { throw released(); };
+      await assert.rejects(identity.withSession(refuse), { reason: 'name-released' });
+      await assert.rejects(identity.withSession(refuse), { reason: 'name-released' });
+      assert.equal(claims.length, 2, 'one renewal, none once the name is lost');
+      assert.equal(lost.length, 1);
+      assert.equal(lost[0].reason, 'name-released');
+    });
+  }
+
+  test('the retried request refused again loses the name', async () => {
+    const { identity, lost } = holder({ renewals: ['s2'] });
+    await identity.claim();
+    await assert.rejects(identity.withSession(async () => { throw released(); }), { status: 401 });
+    assert.equal(lost.length, 1);
+  });
+
+  test('a renewal that cannot reach the server fails this request only: it may be retried', async () => {
+    const offline = new ApiError('Could not reach the server.');
+    const { identity, lost } = holder({ renewals: [offline, 's2'] });
+    await identity.claim();
+    const send = async (session) => {
+      if (session === 's1') throw released();
+      return 'sent';
+    };
+    await assert.rejects(identity.withSession(send), { message: /reach/ });
+    assert.equal(await identity.withSession(send), 'sent');
+    identity.stop();
+    assert.deepEqual(lost, []);
   });
 });
