@@ -8,7 +8,7 @@ import httpx
 
 from devtools import ROOT
 from devtools.app import START_TIMEOUT
-from devtools.ports import free_port
+from devtools.tcp_ports import free_port
 from devtools.processes import signal_groups
 from scripts.dev import DEFAULT_EMULATOR_PORT, listen_error
 from tests.launcher.support import (
