@@ -76,7 +76,8 @@ def test_a_server_stopping_by_itself_is_told_and_stops_everything(app):
     [emulator] = [child for child in children_of(app.process.pid) if "-m emulator" in child.args]
     os.kill(emulator.pid, signal.SIGTERM)
     assert app.process.wait(timeout=GONE_TIMEOUT) == 1
-    told = eventually(lambda: [line for line in app.log if "so make dev stops everything" in line], "the launcher's last line")
+    told = eventually(lambda: [line for line in app.log if "so make dev stops everything" in line],
+                      "the launcher's last line")
     assert told == ["The Ably emulator was stopped from outside make dev (it exits cleanly only when sent SIGTERM "
                     "or SIGINT), so make dev stops everything."], "\n".join(app.log[-30:])
     assert not [line for line in app.log if "exited with code" in line]
