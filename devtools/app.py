@@ -41,9 +41,10 @@ def running_app(key: str | None = None, endpoint: str | None = None, redis_url: 
     # An endpoint in the environment is "a configured Ably" to dev.py, which then starts no emulator.
     env = {**os.environ, "ABLY_API_KEY": key if endpoint else "", "ABLY_ENDPOINT": endpoint or "",
            "REDIS_URL": redis_url or "", "PYTHONUNBUFFERED": "1", **(env or {})}
+    command = [sys.executable, "-m", "scripts.dev", "--port", str(free_port()), "--emulator-port", "0",
+               "--emulator-key", key]
     process = subprocess.Popen(
-        [sys.executable, "-m", "scripts.dev", "--port", str(free_port()), "--emulator-port", "0", "--emulator-key", key],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     output = ChildOutput(process.stdout, CHAT_READY)
     log_path = None

@@ -116,7 +116,8 @@ def fetch(url: str) -> int:
     except urllib.error.HTTPError as error:
         return error.code
     except OSError as error:
-        raise LaunchError(f"vercel dev did not answer {url}: {getattr(error, 'reason', error)}", show_log=True) from None
+        reason = getattr(error, "reason", error)
+        raise LaunchError(f"vercel dev did not answer {url}: {reason}", show_log=True) from None
 
 
 def build_functions(app_url: str) -> None:
