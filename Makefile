@@ -12,17 +12,21 @@ PYTHON312 := $(shell command -v python3.12 2>/dev/null || command -v python3)
 install: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt .python-version
+	@echo "Installing the Python packages into $(VENV)..."
 	@$(PYTHON312) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12) and "Python 3.12 is required (see .python-version)")'
-	$(PYTHON312) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+	@$(PYTHON312) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
 
+# npm errors only: npm 11 lists every package with install scripts not in package.json's advisory
+# allowScripts, mostly `prepare` scripts that it never runs for packages from the registry.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
-	touch $@
+	@echo "Installing the npm packages (npm ci)..."
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 dev: install
-	$(PY) -m scripts.dev
+	@$(PY) -m scripts.dev
 
 test: install
 	$(PY) -m pytest

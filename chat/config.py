@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 from dotenv import load_dotenv
 
 # Every variable the functions read (besides VERCEL_ENV, which Vercel sets).
-VARIABLES = ("ABLY_API_KEY", "ABLY_ENDPOINT", "ABLY_TOKEN_TTL", "SESSION_SECRET", "REDIS_URL")
+VARIABLES = ("ABLY_API_KEY", "ABLY_ENDPOINT", "ABLY_TOKEN_TTL", "SESSION_SECRET", "REDIS_URL",
+             "LOOPBACK_HOSTS_ONLY")
+_DEPLOYED = ("production", "preview")  # VERCEL_ENV on Vercel; `vercel dev` sets "development"
 _KEY_PATTERN = re.compile(r"^(?P<name>[^\s.:]+\.[^\s.:]+):(?P<secret>\S+)$")
 
 
@@ -41,6 +43,9 @@ class Settings:
     redis_url: str | None = field(default=None, repr=False)  # None: counts in memory; may hold a password
     # Only Vercel's edge sets X-Forwarded-For and X-Real-IP itself; anywhere else a caller could.
     trust_proxy_headers: bool = False
+    # `make dev` sets LOOPBACK_HOSTS_ONLY=1: a page on a hostile name that resolves to 127.0.0.1 (DNS
+    # rebinding) must not get tokens signed with a developer's key. Never on a deployment.
+    loopback_hosts_only: bool = False
 
     @property
     def ably_key(self) -> str:
@@ -59,7 +64,9 @@ class Settings:
             browser_token_ttl_s=parse_token_ttl(environ.get("ABLY_TOKEN_TTL")),
             session_secret=parse_session_secret(environ.get("SESSION_SECRET")),
             redis_url=parse_redis_url(environ.get("REDIS_URL")),
-            trust_proxy_headers=environ.get("VERCEL_ENV") in ("production", "preview"),
+            trust_proxy_headers=environ.get("VERCEL_ENV") in _DEPLOYED,
+            loopback_hosts_only=(parse_flag("LOOPBACK_HOSTS_ONLY", environ)
+                                 and environ.get("VERCEL_ENV") not in _DEPLOYED),
         )
 
 
@@ -101,6 +108,13 @@ def parse_session_secret(value: str | None) -> str | None:
     if len(value.strip()) < 32:
         raise ConfigError("SESSION_SECRET is malformed: expected at least 32 characters")
     return value.strip()
+
+
+def parse_flag(name: str, environ) -> bool:
+    value = (environ.get(name) or "").strip()
+    if value not in ("", "1"):
+        raise ConfigError(f"{name} is malformed: expected 1, or nothing")
+    return value == "1"
 
 
 def parse_redis_url(value: str | None) -> str | None:

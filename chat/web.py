@@ -11,8 +11,9 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Request, Response, current_app, jsonify
+from flask import Blueprint, Flask, Request, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from chat.ably_rest import Ably, AblyFailed
@@ -67,8 +68,24 @@ def create_app(routes: Blueprint, *, settings: Settings | None = None, ably: Abl
         holders = holders or Holders.shared(settings)
         app.extensions["chat"] = Services(settings, ably or Ably(settings), limits or RateLimits(holders.store),
                                           Sessions(settings, clock), holders, clock)
+        if settings.loopback_hosts_only:
+            app.before_request(_refuse_other_hosts)
     app.register_blueprint(routes)
     return app
+
+
+def _refuse_other_hosts() -> None:
+    """Under `make dev` (LOOPBACK_HOSTS_ONLY): a DNS-rebinding page sends its own name as the Host."""
+    if not _is_loopback_name(request.host):
+        raise BadRequest("Host not allowed: make dev answers to loopback names only", status=403)
+
+
+def _is_loopback_name(authority: str) -> bool:
+    try:
+        host = urlsplit(f"//{authority}").hostname or ""
+        return host == "localhost" or host.endswith(".localhost") or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a malformed authority, or a name that is not an address
+        return False
 
 
 def services() -> Services:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import re
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass, field
 
 from devtools import ROOT
+from devtools.child_output import ChildOutput
 from devtools.processes import stop
 from emulator import DEFAULT_KEY
 
@@ -33,17 +32,7 @@ class RunningEmulator:
 
     @property
     def output(self) -> str:
-        return "".join(self.lines)
-
-
-def _pump(stream, lines: list, ready: queue.Queue) -> None:
-    """Drain the child's output (so its pipe never fills) and report the ready line."""
-    for line in stream:
-        lines.append(line)
-        match = READY_PATTERN.search(line)
-        if match:
-            ready.put(match)
-    ready.put(None)
+        return "\n".join(self.lines)
 
 
 @contextlib.contextmanager
@@ -56,29 +45,26 @@ def running_emulator(*extra_args: str, key: str | None = None, timeout: float = 
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    ready: queue.Queue = queue.Queue()
-    pump = threading.Thread(target=_pump, args=(proc.stdout, lines, ready), daemon=True)
-    pump.start()
+    output = ChildOutput(proc.stdout, READY_PATTERN)
     try:
         try:
-            match = ready.get(timeout=timeout)
-        except queue.Empty:
+            match = output.wait_for_match(timeout)
+        except TimeoutError:
             match = None
         if match is None:
             stop(proc)
-            pump.join(timeout=5)
+            output.join(timeout=5)
             raise RuntimeError(f"emulator did not become ready within {timeout}s "
-                               f"(exit code {proc.returncode}); output:\n{''.join(lines)}")
+                               f"(exit code {proc.returncode}); output:\n{output.text}")
         host, port = match["host"], int(match["port"])
-        yield RunningEmulator(f"http://{host}:{port}", host, port, key, proc, lines)
+        yield RunningEmulator(f"http://{host}:{port}", host, port, key, proc, output.lines)
         # Exiting with 0 inside the body is a shutdown the caller asked for; anything else crashed.
         crashed = proc.poll() not in (None, 0)
     finally:
         stop(proc)
-        pump.join(timeout=5)
-    output = "".join(lines)
+        output.join(timeout=5)
+    printed = output.text
     # Checked after the body so a failing test's own error isn't masked.
-    assert not crashed, f"emulator exited early with code {proc.returncode}:\n{output}"
-    assert proc.returncode == 0, f"emulator did not shut down cleanly (code {proc.returncode}):\n{output}"
-    assert "Traceback" not in output, f"emulator logged an exception:\n{output}"
+    assert not crashed, f"emulator exited early with code {proc.returncode}:\n{printed}"
+    assert proc.returncode == 0, f"emulator did not shut down cleanly (code {proc.returncode}):\n{printed}"
+    assert "Traceback" not in printed, f"emulator logged an exception:\n{printed}"

@@ -1,4 +1,5 @@
-"""A real redis-server (the Debian package) on a loopback port, with nothing persisted, stopped afterwards."""
+"""A real redis-server (the Debian package) on a loopback port, with nothing persisted: for the tests
+(`running_redis`) and for `make dev`, which starts it as one of its own children (`redis_command`)."""
 
 import contextlib
 import signal
@@ -8,9 +9,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from devtools.ports import free_port
 from devtools.processes import stop
+from devtools.tcp_ports import free_port
 from devtools.tools import program
+
+INSTALL = "apt-get install redis-server"
+START_TIMEOUT_S = 10
 
 
 @dataclass
@@ -20,7 +24,7 @@ class RunningRedis:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return redis_url(self.port)
 
     def pause(self) -> None:
         """Freeze the server: connections stay open and nothing answers (a slow or hung Redis)."""
@@ -30,25 +34,37 @@ class RunningRedis:
         self.process.send_signal(signal.SIGCONT)
 
 
+def redis_url(port: int) -> str:
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def redis_command(port: int, workdir: str) -> list[str]:
+    """redis-server on 127.0.0.1:port that persists nothing; ToolMissing if it is not installed."""
+    return [program("redis-server", INSTALL), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+            "--appendonly", "no", "--dir", workdir, "--loglevel", "warning"]
+
+
+def wait_until_answering(port: int, process: subprocess.Popen, timeout: float = START_TIMEOUT_S) -> bool:
+    """Whether the server answers PING within `timeout` seconds; False at once if it exits."""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            if sock.recv(16).startswith(b"+PONG"):
+                return True
+        time.sleep(0.05)
+    return False
+
+
 @contextlib.contextmanager
 def running_redis(port: int | None = None):
     """Start redis-server on `port` (default: a free one); yields a RunningRedis once it answers PING."""
-    server = program("redis-server", "apt-get install redis-server")
     port = port or free_port()
     with tempfile.TemporaryDirectory() as workdir:
-        process = subprocess.Popen(
-            [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-             "--dir", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(redis_command(port, workdir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 10
-            while True:
-                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start on port {port}")
-                time.sleep(0.05)
+            if not wait_until_answering(port, process):
+                raise RuntimeError(f"redis-server did not start on port {port}")
             yield RunningRedis(port, process)
         finally:
             stop(process)  # a paused server is woken to act on SIGTERM

@@ -5,7 +5,7 @@ import pytest
 from chat.holders import Holders
 from devtools.app import running_app
 from devtools.emulator import running_emulator
-from devtools.ports import free_port
+from devtools.tcp_ports import free_port
 from devtools.redis import running_redis
 from devtools.tools import ToolMissing
 

@@ -1,17 +1,13 @@
 """api/sendMessage.py as it published before: through ably-python's AblyRestSync, for the
 cold-start comparison. Everything else (sessions, limits, checks) is the function's own."""
 
-import importlib.util
-from pathlib import Path
-
 from ably.sync.rest.rest import AblyRestSync
 from ably.sync.types.message import Message
 
 from chat.ably_rest import Ably
 from chat.config import Settings
 from chat.web import create_app
-
-FUNCTION = Path(__file__).resolve().parents[2] / "api" / "sendMessage.py"
+from devtools.functions import load_function
 
 
 class PublishWithSdk(Ably):
@@ -25,8 +21,6 @@ class PublishWithSdk(Ably):
         self.client.channels.get(channel).publish(Message(name=name, data=data, id=message_id))
 
 
-spec = importlib.util.spec_from_file_location("api.sendMessage", FUNCTION)
-function = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(function)
+function = load_function("api/sendMessage.py")
 settings = Settings.from_environment()
 app = create_app(function.routes, settings=settings, ably=PublishWithSdk(settings))

@@ -102,6 +102,16 @@ def test_security_headers_everywhere_and_long_caching_for_hashed_files_only(buil
     assert headers_for(config, "/api/sendMessage")["Cache-Control"] == "no-store"
 
 
+def test_room_links_carry_the_pages_security_headers_and_the_lobby_keeps_its_edge_caching(build_output):
+    config = json.loads((build_output / "config.json").read_text())
+    front, room = headers_for(config, "/"), headers_for(config, "/r/team-a")
+    assert room == front and "frame-ancestors 'none'" in room["Content-Security-Policy"]
+    assert room["X-Frame-Options"] == "DENY"
+    # /api/rooms sets `s-maxage` itself (the lobby is cached at the edge); no route may replace it.
+    assert "Cache-Control" not in headers_for(config, "/api/rooms")
+    assert headers_for(config, "/api/rooms/x")["Cache-Control"] == "no-store"
+
+
 def test_room_links_are_served_the_room_page(build_output):
     config = json.loads((build_output / "config.json").read_text())
     rewrites = [route for route in config["routes"] if re.match(r"/room(\?|$)", route.get("dest", ""))]

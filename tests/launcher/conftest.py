@@ -5,7 +5,8 @@ import socket
 import pytest
 
 from devtools.processes import signal_groups
-from scripts.dev import DEFAULT_EMULATOR_PORT, listen_error
+from devtools.dev_ports import DEFAULT_EMULATOR_PORT
+from devtools.tcp_ports import listen_error
 from tests.launcher.support import Launcher
 
 

@@ -6,7 +6,7 @@ so that a test's .env never replaces a developer's."""
 import httpx
 import pytest
 
-from scripts.dev import listen_error
+from devtools.tcp_ports import listen_error
 from tests.launcher.support import launcher_env, other_app, project_copy, run_to_exit, silent_listener
 
 

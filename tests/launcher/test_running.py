@@ -8,23 +8,23 @@ import httpx
 
 from devtools import ROOT
 from devtools.app import START_TIMEOUT
-from devtools.ports import free_port
+from devtools.dev_ports import DEFAULT_EMULATOR_PORT
 from devtools.processes import signal_groups
-from scripts.dev import DEFAULT_EMULATOR_PORT, listen_error
+from devtools.tcp_ports import free_port, listen_error
 from tests.launcher.support import (
     GONE_TIMEOUT, children_of, eventually, files_holding, launcher_env, left_in, new_key, other_app, run_to_exit,
     silent_listener, wait_for_child,
 )
 
 CHAT_READY = r"Chat ready at (http://\S+)"
-EMULATOR_READY = r"\[emulator\].*ready on (http://\S+)"
+EMULATOR_READY = r"Chat ready at .* the local Ably emulator at (http://[^\s;)]+)"
 VERCEL_DEV = " dev --local"  # in the command line of the vercel dev process
-CHILDREN = ["-m emulator", "scripts.dev_guard", VERCEL_DEV]
+CHILDREN = ["-m emulator", "redis-server", "scripts.dev_guard", VERCEL_DEV]
 
 
 def known_groups(launcher, launchers) -> set[int]:
-    """The process groups of the launcher's children: its guard, the emulator, and vercel dev with
-    the workers it spawns."""
+    """The process groups of the launcher's children: its guard, the emulator, Redis, and vercel dev
+    with the workers it spawns."""
     children = children_of(launcher.pid)
     assert sorted(part for child in children for part in CHILDREN if part in child.args) == sorted(CHILDREN), children
     groups = {child.pgid for child in children}
@@ -52,6 +52,14 @@ def test_with_the_default_emulator_port_busy_it_serves_the_chat_and_goes_entirel
     assert auth.headers["X-Realtime-Endpoint"] == emulator_url
     assert httpx.get(emulator_url + "/time").status_code == 200
 
+    # Quiet: the launcher's own lines, one of them "ready"; vercel dev's output is in the log only.
+    ready_lines = [line for line in launcher.lines if "ready" in line.lower()]
+    assert len(ready_lines) == 1 and ready_lines[0].startswith("Chat ready at "), launcher.output()
+    assert not [line for line in launcher.lines if "[vercel]" in line or "WSGI" in line or "Vercel CLI" in line]
+    log = ROOT / launcher.wait_for(r"Servers' output: (\S+)\.")[1]
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert f"[vercel] > Ready! Available at {app_url}" in log.read_text()
+
     [config] = files_holding(secret)
     assert config.parent == ROOT / ".vercel" and stat.S_IMODE(config.stat().st_mode) == 0o600
     # Another make dev on the same port is refused, and does not take the running one's config for stale.
@@ -70,7 +78,7 @@ def test_with_the_default_emulator_port_busy_it_serves_the_chat_and_goes_entirel
 def test_closing_its_terminal_stops_everything_and_a_slow_start_says_what_it_waits_for(launchers):
     key, secret = new_key()
     port, emulator_port = free_port(), free_port()
-    launcher = launchers.start(launcher_env(PORT=str(port), EMULATOR_PORT=str(emulator_port)),
+    launcher = launchers.start(launcher_env(PORT=str(port), EMULATOR_PORT=str(emulator_port), VERBOSE="1"),
                                args=("--emulator-key", key), terminal=True)
     vercel = wait_for_child(launcher.pid, VERCEL_DEV)
     launchers.groups.add(vercel.pgid)
@@ -82,6 +90,7 @@ def test_closing_its_terminal_stops_everything_and_a_slow_start_says_what_it_wai
         os.killpg(vercel.pgid, signal.SIGCONT)
     assert launcher.wait_for(CHAT_READY)[1] == f"http://127.0.0.1:{port}"
     assert launcher.wait_for(EMULATOR_READY)[1] == f"http://127.0.0.1:{emulator_port}"
+    assert launcher.search(r"^\[vercel\] > Ready! Available at "), "VERBOSE=1 shows vercel dev's own output"
     assert len(files_holding(secret)) == 1
 
     groups = known_groups(launcher, launchers)

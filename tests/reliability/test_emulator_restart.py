@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from devtools.app import running_app
 from devtools.chromium import running_chromium
 from devtools.emulator import running_emulator
-from devtools.ports import free_port
+from devtools.tcp_ports import free_port
 from tests.reliability.helpers import ChatWatcher
 from tests.support import chat_api
 
