@@ -19,7 +19,10 @@ from typing import Callable, TypeVar
 
 log = logging.getLogger(__name__)
 
-REDIS_TIMEOUT_S = 0.05  # nothing here may hold a request up for longer
+REDIS_TIMEOUT_S = 0.05  # a command must not hold a request up for longer
+# Opening a connection (a TLS handshake to a hosted Redis, or a cold worker on a busy machine) takes
+# longer than a command; a connect timeout of 50 ms would send every cold start to the fallback.
+REDIS_CONNECT_TIMEOUT_S = 1.0
 STORE_RETRY_S = 5.0
 KEY_PREFIX = "chat"
 
@@ -37,7 +40,7 @@ class Store:
             from redis.retry import Retry
 
             # No retries: a second try would double the wait, and the fallback is ready.
-            self.options = {"socket_timeout": REDIS_TIMEOUT_S, "socket_connect_timeout": REDIS_TIMEOUT_S,
+            self.options = {"socket_timeout": REDIS_TIMEOUT_S, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S,
                             "retry": Retry(NoBackoff(), 0)}
             self.redis = redis.Redis.from_url(redis_url, **self.options)
             self.redis_url = redis_url

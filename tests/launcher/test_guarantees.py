@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from chat.limits import SESSION_PER_IP
+from chat.rate_limits import SESSION_PER_IP
 from devtools.app import running_app
 from tests.launcher.support import GONE_TIMEOUT, children_of, eventually, launcher_env
 
