@@ -21,7 +21,7 @@ from bench.functions import CHANNEL, send_message_app, session_headers, settings
 from bench.processes import JsonLineProcess, cpu_seconds
 from bench.report import Table, ratio
 from bench.stats import median, p99, percentile, scaled
-from chat.ably_rest import Ably
+from chat.ably_client import Ably
 from chat.messages import EVENT
 from devtools.emulator import running_emulator
 from devtools.node import node_executable

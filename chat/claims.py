@@ -10,7 +10,7 @@ reservation (in Redis when REDIS_URL is set, so every instance sees it; otherwis
 instance's memory) closes that window: only with Redis is it closed across instances.
 """
 
-from chat.ably_rest import Ably, Member
+from chat.ably_client import Ably, Member
 from chat.limits import Limits
 from chat.names import check_visible, name_key
 from chat.rooms import channel_for

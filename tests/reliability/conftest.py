@@ -1,6 +1,6 @@
 import pytest
 
-from chat.ably_rest import Ably
+from chat.ably_client import Ably
 from chat.config import Settings
 from chat.limits import Limits
 from chat.sessions import Sessions
