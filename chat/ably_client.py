@@ -11,8 +11,8 @@ import base64
 import contextlib
 import logging
 import threading
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from ably.sync import AblyRestSync
 from ably.sync.types.message import Message
@@ -46,14 +46,13 @@ class AblyFailed(Exception):
         self.code = code
 
 
-@dataclass(frozen=True)
-class Member:
+# Named tuples rather than dataclasses: a tenth of the cost when a cold function loads.
+class Member(NamedTuple):
     client_id: str
     data: object  # as the member set it: decoded JSON, text or bytes
 
 
-@dataclass(frozen=True)
-class PresenceEvent:
+class PresenceEvent(NamedTuple):
     client_id: str
     action: str  # "enter", "leave", "update", "present"
     timestamp_s: float
