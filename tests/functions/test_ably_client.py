@@ -2,6 +2,7 @@
 by default): publishing, presence, presence history, channel listing and batch presence with their
 pages, TokenRequests, Ably's refusals with their codes, and bounded waits on a dead or hung host."""
 
+import logging
 import socket
 import threading
 import time
@@ -46,12 +47,14 @@ def test_members_and_recent_presence_newest_first(emulator):
     assert ably.members("chat:nobody") == [] and ably.recent_presence("chat:nobody") == []
 
 
-def test_listing_and_batch_presence_follow_every_page(emulator):
+def test_listing_and_batch_presence_follow_every_page(emulator, caplog):
     channels = {f"chat:room-{index:02d}": [{"clientId": f"p{index}"}] for index in range(12)}
     ably = Ably(provision_app(emulator, channels))
     ably.page_size = 5  # three pages of channel names
+    caplog.set_level(logging.INFO, logger="httpx")  # it names each request it makes
     listed = ably.active_channels("chat:")
     assert listed == sorted(channels)
+    assert len([record for record in caplog.records if "/channels?" in record.getMessage()]) == 3
     members = ably.members_of(listed)
     assert {channel: [m.client_id for m in found] for channel, found in members.items()} == {
         channel: [spec[0]["clientId"]] for channel, spec in channels.items()}
