@@ -68,7 +68,7 @@ class Publishers:
         settings = settings_for(emulator)
         self.function = send_message_app(settings).test_client()
         self.headers = session_headers(settings)
-        self.ably = Ably(settings)  # the functions' own REST client
+        self.ably = Ably(settings)  # the functions' own Ably client (ably-python's REST)
         self.bare = httpx.Client(base_url=bare_url)
 
     def through_function(self, seq: int) -> None:
