@@ -50,9 +50,9 @@ def main() -> int:
     plot = write_plot(results)
     if set(chosen) != set(SECTIONS):
         loads = [" / ".join(f"{value:.2f}" for value in load) for load in (load_before, os.getloadavg())]
-        note = (f"- Updated {started:%Y-%m-%d %H:%M} UTC: {', '.join(SECTIONS[name] for name in chosen)} only, "
-                f"BENCH_SCALE={scale():g}, load average before {loads[0]}, after {loads[1]}; the plot shows "
-                "this run's figures, the other sections are from the date above")
+        note = (f"- Updated {started:%Y-%m-%d %H:%M} UTC: {', '.join(SECTIONS[name] for name in chosen)} "
+                f"(BENCH_SCALE={scale():g}, load average before {loads[0]}, after {loads[1]}); sections not named "
+                "in an update are from the date above")
         path = update_results(note, results, plot)
         print(f"\nUpdated {', '.join(SECTIONS[name] for name in chosen)} in {path}" + (f"; {plot}" if plot else ""))
         return 0

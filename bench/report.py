@@ -96,8 +96,12 @@ def update_results(note: str, sections: list[tuple[str, list[Table]]], plot: Pat
     measured = {heading: "\n".join(table.markdown() for table in tables) for heading, tables in sections}
     parts = [f"{title}\n\n{measured[title]}" if (title := part.split("\n", 1)[0]) in measured else part
              for part in parts]
-    lines = [line for line in head.rstrip("\n").splitlines() if not line.startswith(("- Updated ", "!["))]
-    at = next(index for index, line in enumerate(lines) if line.startswith("- Load average")) + 1
+    def stale(line: str) -> bool:  # an earlier note on a section measured again, or the plot replaced
+        return (line.startswith("- Updated ") and any(heading in line for heading in measured)) \
+            or (plot is not None and line.startswith("!["))
+
+    lines = [line for line in head.rstrip("\n").splitlines() if not stale(line)]
+    at = max(index for index, line in enumerate(lines) if line.startswith(("- Load average", "- Updated "))) + 1
     lines.insert(at, note)
     head = "\n".join(lines).rstrip("\n") + "\n" + (f"\n![Cold start per phase]({plot.name})\n" if plot else "")
     RESULTS.write_text(head + "".join(f"\n## {part}" for part in parts))
