@@ -41,7 +41,8 @@ class Variant:
 
 
 HELLO_AS_RUN = Variant("(a) hello-world Flask", HELLO)
-SEND_FLOOR = Variant("(b) Flask + AblyRestSync, publish", ("bench/cold_functions/send_floor.py", "POST", "/api/sendMessage"))
+SEND_FLOOR = Variant("(b) Flask + AblyRestSync, publish",
+                     ("bench/cold_functions/send_floor.py", "POST", "/api/sendMessage"))
 TOKEN_FLOOR = Variant("(b') Flask + AblyRestSync, TokenRequest",
                       ("bench/cold_functions/token_floor.py", "GET", "/api/ably/auth"))
 SEND_AS_RUN = Variant("(c) api/sendMessage.py", SEND_MESSAGE)
