@@ -5,9 +5,9 @@
 Imports the PRELOAD modules first (comma-separated: what Vercel's Python runtime has imported
 before it loads a function), loads FUNCTION (a path like api/sendMessage.py) by path as the
 runtime does, sends it one request (METHOD ROUTE, a JSON chat message as the body of a POST, the
-session in COLD_PROBE_SESSION as `Authorization: Bearer`) through WSGI, and prints wall-clock times (ns) as one JSON line. Apart
-from what it is asked to load, it imports only the standard library's basics, so its own cost is
-the same whatever it loads.
+session in COLD_PROBE_SESSION as `Authorization: Bearer`) through WSGI, and prints wall-clock
+times (ns) as one JSON line. Apart from what it is asked to load, it imports only the standard
+library's basics, so its own cost is the same whatever it loads.
 """
 
 import time
