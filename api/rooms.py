@@ -14,7 +14,8 @@ routes = Blueprint("rooms", __name__)
 def rooms():
     enforce_address(ROOMS_PER_IP, request)
     lobby = current_app.extensions.get("lobby") or current_app.extensions.setdefault("lobby", Lobby(services().ably))
-    response = jsonify(rooms=lobby.occupied_rooms(), defaultRoom=DEFAULT_ROOM)
+    rooms, stale = lobby.occupied_rooms()
+    response = jsonify(rooms=rooms, defaultRoom=DEFAULT_ROOM, **({"stale": True} if stale else {}))
     # Vercel's edge may answer from its cache for as long as the list is kept here.
     response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={CACHE_S:.0f}"
     return response

@@ -1,14 +1,13 @@
 """Cold-start probe, run as a fresh process:
 
-    python bench/cold_probe.py FUNCTION METHOD ROUTE [PRELOAD [EXTRAS]]
+    python bench/cold_probe.py FUNCTION METHOD ROUTE [PRELOAD]
 
 Imports the PRELOAD modules first (comma-separated: what Vercel's Python runtime has imported
-before it loads a function), does the EXTRAS (comma-separated names, see EXTRAS below), loads
-FUNCTION (a path like api/sendMessage.py) by path as the runtime does, sends it one request
-(METHOD ROUTE, a JSON chat message as the body of a POST, the session in COLD_PROBE_SESSION as
-`Authorization: Bearer`) through WSGI, and prints wall-clock times (ns) as one JSON line. Apart
-from what it is asked to load, it imports only the standard library's basics, so its own cost is
-the same whatever it loads.
+before it loads a function), loads FUNCTION (a path like api/sendMessage.py) by path as the
+runtime does, sends it one request (METHOD ROUTE, a JSON chat message as the body of a POST, the
+session in COLD_PROBE_SESSION as `Authorization: Bearer`) through WSGI, and prints wall-clock
+times (ns) as one JSON line. Apart from what it is asked to load, it imports only the standard
+library's basics, so its own cost is the same whatever it loads.
 """
 
 import time
@@ -27,17 +26,6 @@ BODY = json.dumps({"message": "cold start", "id": "cold-start-probe"}).encode()
 # On stderr, so that -X importtime output can be told apart by phase.
 IMPORT_MARKER = "cold_probe: function import"
 REQUEST_MARKER = "cold_probe: first request"
-
-
-def tls_context() -> None:
-    """What talking to Ably's cloud adds to a first request and the local emulator does not: the
-    functions' client makes its TLS context (the system's CA certificates) on first use."""
-    import ssl
-
-    ssl.create_default_context()
-
-
-EXTRAS = {"tls": tls_context}
 
 
 def load(relative_path: str):
@@ -63,7 +51,7 @@ def call(app, method: str, route: str) -> str:
 
 
 def main() -> None:
-    function, method, route, preload, extras = (sys.argv[1:] + ["", ""])[:5]
+    function, method, route, preload = (sys.argv[1:] + [""])[:4]
     for module in filter(None, preload.split(",")):
         importlib.import_module(module)
     preloaded_ns = time.time_ns()
@@ -71,8 +59,6 @@ def main() -> None:
     app = load(function).app
     imported_ns = time.time_ns()
     print(REQUEST_MARKER, file=sys.stderr, flush=True)
-    for extra in filter(None, extras.split(",")):
-        EXTRAS[extra]()
     status = call(app, method, route)
     responded_ns = time.time_ns()
     print(json.dumps({"status": int(status.split()[0]), "started_ns": STARTED_NS, "preloaded_ns": preloaded_ns,

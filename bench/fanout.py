@@ -21,7 +21,7 @@ from bench.functions import CHANNEL, send_message_app, session_headers, settings
 from bench.processes import JsonLineProcess, cpu_seconds
 from bench.report import Table, ratio
 from bench.stats import median, p99, percentile, scaled
-from chat.ably_rest import Ably
+from chat.ably_client import Ably
 from chat.messages import EVENT
 from devtools.emulator import running_emulator
 from devtools.node import node_executable
@@ -68,7 +68,7 @@ class Publishers:
         settings = settings_for(emulator)
         self.function = send_message_app(settings).test_client()
         self.headers = session_headers(settings)
-        self.ably = Ably(settings)  # the functions' own REST client
+        self.ably = Ably(settings)  # the functions' own Ably client (ably-python's REST)
         self.bare = httpx.Client(base_url=bare_url)
 
     def through_function(self, seq: int) -> None:

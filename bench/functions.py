@@ -6,7 +6,7 @@ with the process or with another benchmark, nothing to reset.
 
 from flask import Flask
 
-from chat.ably_rest import Ably
+from chat.ably_client import Ably
 from chat.config import Settings
 from chat.rate_limits import RateLimits
 from chat.rooms import DEFAULT_ROOM, channel_for

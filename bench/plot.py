@@ -1,5 +1,6 @@
 """bench/results.svg: delivery latency percentiles per N (function against the bare broadcast) and
-cold start per phase, from the figures the sections measured (each Table's `data`)."""
+cold start per phase, from the figures the sections measured (each Table's `data`); a run that
+measured no delivery latency plots the cold start alone."""
 
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def plot_latency(axes, percentiles: dict) -> None:
     axes.grid(True, which="both", alpha=0.3)
 
 
-def plot_phases(axes, phases: dict[str, dict[str, float]], title: str, goal_ms: float | None = None,
+def plot_phases(axes, phases: dict[str, dict[str, float]], title: str, goals: list | None = None,
                 legend: bool = False) -> None:
     labels = list(phases)[::-1]  # the first variant on top
     left = [0.0] * len(labels)
@@ -40,8 +41,8 @@ def plot_phases(axes, phases: dict[str, dict[str, float]], title: str, goal_ms: 
         widths = [phases[label][phase] for label in labels]
         axes.barh(labels, widths, left=left, color=colour, label=phase)
         left = [start + width for start, width in zip(left, widths)]
-    if goal_ms:
-        axes.axvline(goal_ms, color="#c0392b", linestyle="--", linewidth=1, label="goal: 1.5× hello-world Flask")
+    for (goal_ms, label), style in zip(goals or [], ("--", ":")):
+        axes.axvline(goal_ms, color="#c0392b", linestyle=style, linewidth=1, label=label)
     axes.set(xlabel="ms from process spawn (medians)", title=title)
     axes.tick_params(axis="y", labelsize=7)
     if legend:  # one legend under the bars serves both cold-start panels
@@ -50,17 +51,21 @@ def plot_phases(axes, phases: dict[str, dict[str, float]], title: str, goal_ms: 
 
 
 def write_plot(sections: list[tuple[str, list[Table]]]) -> Path | None:
+    """The plot of what was measured: delivery latency (when measured) and cold start."""
     latency, cold = figures(sections, "latency_percentiles"), figures(sections, "phases")
-    if not latency or not cold:
+    if not cold:
         return None
     plt.rcParams.update({"svg.hashsalt": "bench", "svg.fonttype": "none", "font.size": 8})
     with_bytecode = {label: phases for label, phases in cold["phases"].items() if cold["bytecode"][label]}
     without = {label: phases for label, phases in cold["phases"].items() if not cold["bytecode"][label]}
-    figure, (top, middle, bottom) = plt.subplots(
-        3, 1, figsize=(9, 11.5), gridspec_kw={"height_ratios": [4, 1 + len(with_bytecode) / 2.5, 1.3]})
-    plot_latency(top, latency["latency_percentiles"])
+    ratios = [4, 1 + len(with_bytecode) / 2.5, 1.3] if latency else [1 + len(with_bytecode) / 2.5, 1.3]
+    figure, panels = plt.subplots(len(ratios), 1, figsize=(9, 11.5 if latency else 6),
+                                  gridspec_kw={"height_ratios": ratios})
+    if latency:
+        plot_latency(panels[0], latency["latency_percentiles"])
+    middle, bottom = panels[-2:]
     plot_phases(middle, with_bytecode, "Cold start per phase, with bytecode (after the runtime's imports)",
-                cold["goal_ms"], legend=True)
+                cold.get("goals"), legend=True)
     plot_phases(bottom, without, "Cold start per phase, without bytecode (Vercel's default)")
     figure.tight_layout()
     figure.savefig(PLOT, format="svg", metadata={"Date": None})

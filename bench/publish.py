@@ -23,7 +23,7 @@ from werkzeug.test import EnvironBuilder
 from bench.functions import send_message_app, session_headers, settings_for
 from bench.report import Table, ratio
 from bench.stats import median, p99, scaled
-from chat.ably_rest import Ably
+from chat.ably_client import Ably
 from chat.config import Settings
 from chat.messages import EVENT
 from chat.rooms import DEFAULT_ROOM, channel_for

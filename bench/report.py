@@ -86,3 +86,23 @@ def write_results(header_text: str, sections: list[tuple[str, list[Table]]], plo
         parts.extend(table.markdown() for table in tables)
     RESULTS.write_text("\n".join(parts))
     return RESULTS
+
+
+
+def update_results(note: str, sections: list[tuple[str, list[Table]]], plot: Path | None = None) -> Path:
+    """Replaces the measured sections of bench/results.md, keeps the others, and adds `note` (what was
+    measured when) to the header."""
+    head, *parts = RESULTS.read_text().split("\n## ")
+    measured = {heading: "\n".join(table.markdown() for table in tables) for heading, tables in sections}
+    parts = [f"{title}\n\n{measured[title]}" if (title := part.split("\n", 1)[0]) in measured else part
+             for part in parts]
+    def stale(line: str) -> bool:  # an earlier note on a section measured again, or the plot replaced
+        return (line.startswith("- Updated ") and any(heading in line for heading in measured)) \
+            or (plot is not None and line.startswith("!["))
+
+    lines = [line for line in head.rstrip("\n").splitlines() if not stale(line)]
+    at = max(index for index, line in enumerate(lines) if line.startswith(("- Load average", "- Updated "))) + 1
+    lines.insert(at, note)
+    head = "\n".join(lines).rstrip("\n") + "\n" + (f"\n![Cold start per phase]({plot.name})\n" if plot else "")
+    RESULTS.write_text(head + "".join(f"\n## {part}" for part in parts))
+    return RESULTS

@@ -16,7 +16,7 @@ this function; presence data is written by clients and decides nothing.
 
 import math
 
-from chat.ably_rest import Ably
+from chat.ably_client import Ably
 from chat.holders import Holders
 from chat.names import check_visible, name_key
 from chat.rooms import channel_for

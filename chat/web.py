@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Request, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from chat.ably_rest import Ably, AblyFailed
+from chat.ably_client import Ably, AblyFailed
 from chat.config import ConfigError, Settings
 from chat.holders import Holders, Verdict
 from chat.rate_limits import RateLimits, Rule
@@ -151,10 +151,14 @@ def json_object_body(request: Request) -> dict:
 
 
 def error_response(status: int, message: str, field: str | None = None, headers: dict | None = None,
-                   reason: str | None = None) -> Response:
+                   reason: str | None = None, code: int | None = None) -> Response:
+    """`reason`: a stable word the page acts on, where the message is for people; `code`: Ably's
+    error code, when Ably refused."""
     error = {"message": message} if field is None else {"message": message, "field": field}
     if reason:
-        error["reason"] = reason  # a stable word the page acts on, where the message is for people
+        error["reason"] = reason
+    if code is not None:
+        error["code"] = code
     response = jsonify(error=error)
     response.status_code = status
     response.headers.update(headers or {})
@@ -179,7 +183,7 @@ def _register_error_handlers(app: Flask) -> None:
         NotYours: lambda error: error_response(403, str(error), field=error.field),
         RateLimited: lambda error: error_response(
             429, f"too many requests; wait {error.retry_after} s", headers={"Retry-After": str(error.retry_after)}),
-        AblyFailed: lambda error: error_response(502, str(error)),
+        AblyFailed: lambda error: error_response(502, str(error), code=error.code),
         ConfigError: lambda error: error_response(500, f"The server is misconfigured: {error}"),
     }
     for kind, handler in handlers.items():

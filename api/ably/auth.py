@@ -10,7 +10,6 @@ from flask import Blueprint, jsonify, request
 from chat.rate_limits import TOKEN_PER_IP
 from chat.rooms import channel_for, clean_room
 from chat.sessions import check_agrees, token_ttl_s
-from chat.tokens import browser_token_request
 from chat.validation import clean_username
 from chat.web import create_app, enforce_address, services, session_of
 
@@ -32,8 +31,7 @@ def ably_token_request():
     check_agrees(session, name=asked_name, room=asked_room, name_field="clientId")
     settings = chat.settings
     ttl_s = token_ttl_s(session, settings.browser_token_ttl_s, chat.clock())  # the token dies with the session
-    response = jsonify(browser_token_request(settings.ably_key_name, settings.ably_key_secret, session.name,
-                                             channel_for(session.room), ttl_s))
+    response = jsonify(chat.ably.token_request(session.name, channel_for(session.room), ttl_s))
     if settings.ably_endpoint:
         # Tells the browser to connect to this local Ably-compatible service, not Ably's cloud.
         response.headers["X-Realtime-Endpoint"] = settings.ably_endpoint.url

@@ -12,7 +12,7 @@ from ably import AblyRealtime
 from ably.sync import AblyRestSync
 from ably.sync.util.exceptions import AblyException
 
-from chat.ably_rest import Ably
+from chat.ably_client import Ably
 from chat.config import Endpoint, Settings
 from tests.support.http import basic_auth
 
@@ -215,7 +215,7 @@ def test_batch_presence_before_protocol_version_3(emulator, prefix):
 
 
 async def test_the_lobby_requests_work_against_the_emulator(emulator, prefix):
-    """The lobby's own client (chat/ably_rest.py) lists rooms and counts their people."""
+    """The lobby's own client (chat/ably_client.py) lists rooms and counts their people."""
     member = await realtime(emulator, client_id="ann")
     guest = await realtime(emulator, client_id="bo")
     busy, quiet = f"{prefix}:busy", f"{prefix}:quiet"

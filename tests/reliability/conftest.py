@@ -1,6 +1,6 @@
 import pytest
 
-from chat.ably_rest import Ably
+from chat.ably_client import Ably
 from chat.config import Settings
 from chat.rate_limits import RateLimits
 from chat.web import create_app

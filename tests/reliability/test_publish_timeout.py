@@ -15,7 +15,7 @@ import pytest
 
 from tests.reliability.helpers import ChatWatcher, ably_id
 
-# Short, so a stalled publish gives up quickly; the functions allow 3 s (chat/ably_rest.py).
+# Short, so a stalled publish gives up quickly; the functions allow 3 s (chat/ably_client.py).
 PUBLISH_TIMEOUT_S = 1
 
 
@@ -104,7 +104,7 @@ def proxy(emulator):
 def send_through_proxy(proxy, emulator, send_message_to):
     """sendMessage publishing through the proxy with a short timeout, already warm: it holds a token,
     so the failures the tests switch on hit the publish itself."""
-    send = send_message_to(proxy.url, emulator.key, request_timeout_s=PUBLISH_TIMEOUT_S)
+    send = send_message_to(proxy.url, emulator.key, http_request_timeout=PUBLISH_TIMEOUT_S)
     assert send({"username": "warm", "message": "warming up"}).status_code == 200
     return send
 
