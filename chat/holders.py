@@ -11,24 +11,33 @@ is the recorded holder with a live lease. Two cases know less than that, and say
   process; on Vercel each function is its own instance), so an instance with no record of the
   name answers UNKNOWN, and the signed session alone decides, as it always did;
 - with REDIS_URL while Redis does not answer, every check is UNKNOWN (logged once), so the chat
-  stays up on signed sessions until Redis is back; claims meanwhile are held in memory.
+  stays up on signed sessions until Redis is back. Claims and reads of the record then raise
+  RecordsUnavailable (a 503: try again), rather than being held in one instance's memory where
+  other instances could not see them and would give the same name to somebody else.
 """
 
 import enum
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from chat.config import Settings
 from chat.store import KEY_PREFIX, Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The page renews every RENEW_AFTER_S (300 s); the lease outlasts that by a minute and a half, enough
 # for a background tab whose timers the browser slows to once a minute, and one retry.
 LEASE_S = 390
 _RECORD_TTL_MS = (LEASE_S + 60) * 1000  # Redis forgets a record a while after any lease in it ran out
 _MAX_MEMORY_RECORDS = 10_000
+
+
+class RecordsUnavailable(Exception):
+    """Redis is configured but does not answer: who holds a name cannot be read or changed now."""
 
 
 class Verdict(enum.Enum):
@@ -75,8 +84,10 @@ class Holders:
         self._memory: dict[str, Holder] = {}  # oldest first; a released name keeps a record without a claim
         self._lock = threading.Lock()
         self._unknown_logged = False
-        if self.store.shared:
-            self._take_script, self._release_script = self.store.script(_TAKE), self.store.script(_RELEASE)
+        self._redis = self.store.records if self.store.shared else None
+        if self._redis is not None:
+            self._take_script = self._redis.register_script(_TAKE)
+            self._release_script = self._redis.register_script(_RELEASE)
 
     @classmethod
     def shared(cls, settings: Settings) -> "Holders":
@@ -97,39 +108,52 @@ class Holders:
     def read(self, room: str, key: str) -> Holder | None:
         """The recorded holder of `key` in `room`, live or not, or None."""
         name = _record_name(room, key)
-        holder = self.store.attempt(lambda: _parsed(self.store.redis.get(name)), lambda: self._memory.get(name))
+        holder = self._in_redis(lambda: _parsed(self._redis.get(name))) if self._redis else self._memory.get(name)
         return holder if holder and holder.claim else None
 
     def take(self, room: str, key: str, claim: str, now: float, replacing: str | None = None) -> bool:
         """Record `claim` as the holder, with a fresh lease, unless another claim (but `replacing`) holds a
         live one. True if it now holds the name."""
         name, lease_until = _record_name(room, key), now + LEASE_S
-        return self.store.attempt(
-            lambda: bool(self._take_script(keys=[name], args=[claim, repr(now), repr(lease_until), replacing or "",
-                                                               _RECORD_TTL_MS])),
-            lambda: self._take_in_memory(name, Holder(claim, now, lease_until), replacing))
+        if self._redis is None:
+            return self._take_in_memory(name, Holder(claim, now, lease_until), replacing)
+        args = [claim, repr(now), repr(lease_until), replacing or "", _RECORD_TTL_MS]
+        return self._in_redis(lambda: bool(self._take_script(keys=[name], args=args)))
 
     def release(self, room: str, key: str, claim: str, now: float) -> None:
         """`claim` lets go of the name at once (nothing happens if it no longer holds it)."""
         name = _record_name(room, key)
-        self.store.attempt(lambda: self._release_script(keys=[name], args=[claim]), lambda: None)
-        with self._lock:  # a record in memory too (from a time Redis was down, or without Redis)
+        if self._redis is not None:
+            self._in_redis(lambda: self._release_script(keys=[name], args=[claim]))
+            return
+        with self._lock:
             if (held := self._memory.get(name)) and held.claim in (claim, ""):
                 self._remember(name, Holder("", now, now))  # released: its sessions are refused here
 
     def check(self, room: str, key: str, claim: str, now: float) -> Verdict:
         """Whether a session of `claim` may act as the name now: one read of the store."""
         name = _record_name(room, key)
-        holder = self.store.attempt(lambda: _parsed(self.store.redis.get(name)) or Holder("", now, now),
-                                    lambda: None if self.store.shared else self._memory.get(name))
-        if holder is None:
-            if self.store.shared and not self._unknown_logged:
-                self._unknown_logged = True
-                log.warning("Redis is unavailable: sessions are accepted on their signature alone until it returns")
-            return Verdict.UNKNOWN
-        if self.store.shared:
+        if self._redis is None:
+            holder = self._memory.get(name)
+            if holder is None:
+                return Verdict.UNKNOWN
+        else:
+            try:
+                holder = self._in_redis(lambda: _parsed(self._redis.get(name))) or Holder("", now, now)
+            except RecordsUnavailable:
+                if not self._unknown_logged:
+                    self._unknown_logged = True
+                    log.warning("Redis is unavailable: sessions are accepted on their signature alone until it "
+                                "returns, and names cannot be claimed")
+                return Verdict.UNKNOWN
             self._unknown_logged = False
         return Verdict.HELD if holder.claim == claim and holder.live(now) else Verdict.RELEASED
+
+    def _in_redis(self, operation: Callable[[], T]) -> T:
+        try:
+            return operation()
+        except self.store.errors as error:
+            raise RecordsUnavailable(type(error).__name__) from None
 
     def _take_in_memory(self, name: str, new: Holder, replacing: str | None) -> bool:
         with self._lock:

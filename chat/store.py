@@ -8,8 +8,10 @@ Redis; without it, each keeps its own memory, which is what the tests and a sing
 When Redis cannot be reached, or does not answer within REDIS_TIMEOUT_S, `Store.attempt` answers
 from the instance's memory for STORE_RETRY_S before Redis is tried again: a weaker guarantee for a
 while rather than refusing every request, which would take the chat down with the store. Each
-change between the two is logged once. Every operation on Redis is one command or one Lua script,
-never a read followed by a write.
+change between the two is logged once. That is for counts (chat/rate_limits.py); the name records
+(chat/holders.py) have a client of their own and never fall back, since two memories would hold
+two different answers to who holds a name. Every operation on Redis is one command or one Lua
+script, never a read followed by a write.
 """
 
 import logging
@@ -23,6 +25,7 @@ REDIS_TIMEOUT_S = 0.05  # a command must not hold a request up for longer
 # Opening a connection (a TLS handshake to a hosted Redis, or a cold worker on a busy machine) takes
 # longer than a command; a connect timeout of 50 ms would send every cold start to the fallback.
 REDIS_CONNECT_TIMEOUT_S = 1.0
+RECORD_TIMEOUT_S = 0.5  # who holds a name: worth a longer wait than a count, and it has no fallback
 STORE_RETRY_S = 5.0
 KEY_PREFIX = "chat"
 
@@ -45,10 +48,18 @@ class Store:
             self.redis = redis.Redis.from_url(redis_url, **self.options)
             self.redis_url = redis_url
             self._errors = (redis.RedisError, OSError)
+            # The name records' own client: they never fall back to memory (see chat/holders.py),
+            # so they wait longer than a rate limit may, and a slow count never trips them.
+            self.records = redis.Redis.from_url(redis_url, **{**self.options, "socket_timeout": RECORD_TIMEOUT_S})
         self._clock = clock
         self._down = False
         self._retry_at = 0.0
         self._state_lock = threading.Lock()
+
+    @property
+    def errors(self) -> tuple[type[BaseException], ...]:
+        """What Redis raises when it is down, slow or unreachable."""
+        return self._errors
 
     @property
     def shared(self) -> bool:
@@ -66,10 +77,6 @@ class Store:
                 self._answered()
                 return result
         return in_memory()
-
-    def script(self, source: str):
-        """A Lua script, run atomically by Redis (EVALSHA, loaded on first use)."""
-        return self.redis.register_script(source)
 
     def _usable(self) -> bool:
         if self.redis is None:

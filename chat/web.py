@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from chat.ably_client import Ably, AblyFailed
 from chat.config import ConfigError, Settings
-from chat.holders import Holders, Verdict
+from chat.holders import Holders, RecordsUnavailable, Verdict
 from chat.rate_limits import RateLimits, Rule
 from chat.sessions import SESSION_MAX_AGE_S, NameReleased, NotYours, Session, SessionInvalid, Sessions
 from chat.validation import InvalidField
@@ -184,6 +184,9 @@ def _register_error_handlers(app: Flask) -> None:
         RateLimited: lambda error: error_response(
             429, f"too many requests; wait {error.retry_after} s", headers={"Retry-After": str(error.retry_after)}),
         AblyFailed: lambda error: error_response(502, str(error), code=error.code),
+        RecordsUnavailable: lambda error: error_response(
+            503, "names cannot be claimed right now; try again in a few seconds", headers={"Retry-After": "5"},
+            reason="records-unavailable"),
         ConfigError: lambda error: error_response(500, f"The server is misconfigured: {error}"),
     }
     for kind, handler in handlers.items():
