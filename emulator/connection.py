@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict, deque
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, auto
 
@@ -104,3 +105,49 @@ class Connection:
         self.replies[serial] = reply
         while len(self.replies) > MAX_REMEMBERED_REPLIES:
             self.replies.popitem(last=False)
+
+
+class UnusableConnectionKey(Exception):
+    """A connection key offered for resume, recover or a REST publish names no usable connection."""
+
+    def __init__(self, reason: str, malformed: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.malformed = malformed  # not shaped like a connection key at all
+
+
+class Connections(Mapping):
+    """The live realtime connections of every app, by id: the one owner of them. Realtime adds and
+    discards connections; resume, recover and REST publishing find one by its key with `lookup`."""
+
+    def __init__(self):
+        self._by_id: dict[str, Connection] = {}
+
+    def __getitem__(self, connection_id: str) -> Connection:
+        return self._by_id[connection_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def add(self, conn: Connection) -> None:
+        self._by_id[conn.id] = conn
+
+    def discard(self, conn: Connection) -> None:
+        if self._by_id.get(conn.id) is conn:
+            del self._by_id[conn.id]
+
+    def lookup(self, key, app: App, client_id: str | None) -> Connection:
+        """The connection `key` names (its current key or a recent one) in `app`, not closed, whose
+        clientId `client_id` may use: any when `client_id` is None, else an anonymous one or its own."""
+        match = CONNECTION_KEY.fullmatch(key) if isinstance(key, str) else None
+        if match is None:
+            raise UnusableConnectionKey("not a connection key", malformed=True)
+        conn = self._by_id.get(match[1])
+        if conn is None or not conn.knows_key(key) or conn.app is not app or conn.state is ConnectionState.CLOSED:
+            raise UnusableConnectionKey("no such connection in this app")
+        if client_id is not None and conn.client_id not in (None, client_id):
+            raise UnusableConnectionKey("the connection has a different clientId")
+        return conn

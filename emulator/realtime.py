@@ -10,7 +10,7 @@ connect, resume and recover, token expiry and renewal, heartbeats, close and fai
 from __future__ import annotations
 
 from .auth import Credentials
-from .connection import CONNECTION_KEY, Connection, ConnectionState, Settings, Timer
+from .connection import Connection, Connections, ConnectionState, Settings, Timer, UnusableConnectionKey
 from .errors import AblyError, bad_request, mutable_messages_disabled, unauthorized
 from .io_ports import IdSource, Scheduler, Transport
 from .protocol import Action, error_frame
@@ -72,7 +72,7 @@ class Realtime:
         }
 
     @property
-    def connections(self) -> dict[str, Connection]:
+    def connections(self) -> Connections:
         return self.service.connections
 
     # ================================================== connecting
@@ -100,7 +100,7 @@ class Realtime:
                 client_id=client_id, echo=echo, leave_delay_ms=leave_delay, max_idle_ms=max_idle,
                 transport=transport,
             )
-            self.connections[conn.id] = conn
+            self.connections.add(conn)
         else:
             conn.echo, conn.leave_delay_ms, conn.max_idle_ms = echo, leave_delay, max_idle
         if conn.connection_key:
@@ -130,14 +130,11 @@ class Realtime:
 
     def _continue(self, key, creds: Credentials, client_id, transport: Transport):
         """Resume or recover: (the connection taken over, None) or (None, why not)."""
-        match = CONNECTION_KEY.fullmatch(key) if isinstance(key, str) else None
-        if match is None:
-            return None, AblyError(80018, 400, "Invalid connectionKey: unable to recover connection")
-        conn = self.connections.get(match[1])
-        usable = (conn is not None and conn.knows_key(key) and conn.state is not ConnectionState.CLOSED
-                  and conn.app is self.registry.app_of(creds)
-                  and (client_id is None or conn.client_id in (None, client_id)))
-        if not usable:
+        try:
+            conn = self.connections.lookup(key, self.registry.app_of(creds), client_id)
+        except UnusableConnectionKey as unusable:
+            if unusable.malformed:
+                return None, AblyError(80018, 400, "Invalid connectionKey: unable to recover connection")
             return None, AblyError(80008, 400, "Unable to recover connection: connection key unknown or expired")
         old = conn.transport
         conn.transport, conn.state, conn.continued = transport, ConnectionState.CONNECTED, True
@@ -225,7 +222,7 @@ class Realtime:
         self.channels.leave_everywhere(conn)
         self.channels.drop_all(conn)
         conn.state = ConnectionState.CLOSED
-        self.connections.pop(conn.id, None)
+        self.connections.discard(conn)
 
     def close_app(self, app) -> None:
         """The app was deleted: drop its connections."""

@@ -12,7 +12,7 @@ from .channels import Channel, Event
 from .connection import Attachment, AttachmentState, Connection, ConnectionState, Settings
 from .errors import AblyError, bad_request, capability_denied, invalid_channel_name
 from .io_ports import IdSource
-from .messaging import Subscriber, event_frame, modes_allowed, parse_rewind, visible_items
+from .messaging import Subscriber, event_frame, modes_allowed, parse_rewind, refuse_if_forced, visible_items
 from .protocol import ALL_MODES, DEFAULT_MODES, MODES, Action, Flag, error_frame
 from .service import Service
 
@@ -291,8 +291,7 @@ class RealtimeChannels:
         def publish():
             ref = self._target(conn, pm, Flag.PUBLISH, "publish")
             params = pm.get("params")
-            if isinstance(params, dict) and str(params.get("_forceNack")).lower() == "true":
-                raise AblyError(40099, 400, "Publish refused as requested by _forceNack")
+            refuse_if_forced(params.get("_forceNack") if isinstance(params, dict) else None)
             published = self.fanout.publish(
                 conn.app, ref.name, pm.get("messages") or [], conn.creds, conn.client_id,
                 connection_id=conn.id, id_prefix=f"{conn.id}:{pm['msgSerial']}",
