@@ -1,4 +1,7 @@
-"""A realtime connection's state: what it is attached to, its timers and its lifecycle state."""
+"""A realtime connection's state: what it is attached to, its timers and its lifecycle state.
+
+Every change of a connection's or an attachment's state goes through `transition`, which looks it up
+in `TRANSITIONS`, the one table of legal (state, event) pairs; any other pair raises `IllegalTransition`."""
 
 from __future__ import annotations
 
@@ -41,6 +44,40 @@ class AttachmentState(Enum):
     AWAITING_REATTACH = auto()
 
 
+class ConnectionEvent(Enum):
+    CONTINUED = auto()  # resumed or recovered on a new transport
+    TRANSPORT_LOST = auto()  # the socket went away without CLOSE
+    ENDED = auto()  # closed, failed, its state TTL ran out or its app was deleted
+
+
+class AttachmentEvent(Enum):
+    CONNECTION_CONTINUED = auto()  # the connection moved to a new transport
+
+
+TRANSITIONS = {
+    # A new socket can supersede one whose loss the server has not noticed yet.
+    (ConnectionState.CONNECTED, ConnectionEvent.CONTINUED): ConnectionState.CONNECTED,
+    (ConnectionState.DISCONNECTED, ConnectionEvent.CONTINUED): ConnectionState.CONNECTED,
+    (ConnectionState.CONNECTED, ConnectionEvent.TRANSPORT_LOST): ConnectionState.DISCONNECTED,
+    (ConnectionState.CONNECTED, ConnectionEvent.ENDED): ConnectionState.CLOSED,
+    (ConnectionState.DISCONNECTED, ConnectionEvent.ENDED): ConnectionState.CLOSED,
+    # A client can lose the socket again before it re-attaches.
+    (AttachmentState.ATTACHED, AttachmentEvent.CONNECTION_CONTINUED): AttachmentState.AWAITING_REATTACH,
+    (AttachmentState.AWAITING_REATTACH, AttachmentEvent.CONNECTION_CONTINUED): AttachmentState.AWAITING_REATTACH,
+}
+
+
+class IllegalTransition(RuntimeError):
+    """A state change the table does not allow: a bug in the emulator, never the client's doing."""
+
+
+def next_state(state: Enum, event: Enum) -> Enum:
+    try:
+        return TRANSITIONS[(state, event)]
+    except KeyError:
+        raise IllegalTransition(f"{event.name} is not allowed in state {state.name}") from None
+
+
 class Timer(Enum):
     REAUTH = auto()  # ask the client for a new token ahead of expiry
     TOKEN_EXPIRY = auto()  # the token ran out: DISCONNECTED 40142
@@ -56,6 +93,9 @@ class Attachment:
     params: dict  # the recognised params, echoed in ATTACHED
     state: AttachmentState = AttachmentState.ATTACHED
 
+    def transition(self, event: AttachmentEvent) -> None:
+        self.state = next_state(self.state, event)
+
 
 @dataclass
 class Connection:
@@ -67,7 +107,7 @@ class Connection:
     echo: bool
     leave_delay_ms: int
     max_idle_ms: int
-    transport: Transport | None
+    transport: Transport | None  # set exactly while CONNECTED
     state: ConnectionState = ConnectionState.CONNECTED
     continued: bool = False  # this transport continued an earlier one (resume or recover)
     attachments: dict = field(default_factory=dict)  # ChannelRef.key (name, view) -> Attachment
@@ -81,6 +121,14 @@ class Connection:
     def send(self, pm: dict) -> None:
         if self.transport is not None:
             self.transport.send(pm)
+
+    def transition(self, event: ConnectionEvent, transport: Transport | None = None) -> Transport | None:
+        """Take the state `event` leads to, with `transport` if that state is CONNECTED; returns the
+        transport the connection had."""
+        previous = self.transport
+        self.state = next_state(self.state, event)
+        self.transport = transport if self.state is ConnectionState.CONNECTED else None
+        return previous
 
     def knows_key(self, key: str) -> bool:
         return key == self.connection_key or key in self.earlier_keys

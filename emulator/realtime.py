@@ -10,7 +10,7 @@ connect, resume and recover, token expiry and renewal, heartbeats, close and fai
 from __future__ import annotations
 
 from .auth import Credentials
-from .connection import Connection, Connections, ConnectionState, Settings, Timer, UnusableConnectionKey
+from .connection import Connection, ConnectionEvent, Connections, ConnectionState, Settings, Timer, UnusableConnectionKey
 from .errors import AblyError, bad_request, mutable_messages_disabled, unauthorized
 from .io_ports import IdSource, Scheduler, Transport
 from .protocol import Action, error_frame
@@ -136,8 +136,8 @@ class Realtime:
             if unusable.malformed:
                 return None, AblyError(80018, 400, "Invalid connectionKey: unable to recover connection")
             return None, AblyError(80008, 400, "Unable to recover connection: connection key unknown or expired")
-        old = conn.transport
-        conn.transport, conn.state, conn.continued = transport, ConnectionState.CONNECTED, True
+        old = conn.transition(ConnectionEvent.CONTINUED, transport)
+        conn.continued = True
         if old is not None:
             old.close()  # superseded by this socket
         conn.creds = creds
@@ -190,9 +190,9 @@ class Realtime:
     def _disconnect(self, conn: Connection, error: AblyError) -> None:
         """DISCONNECTED, then drop the socket: the client reconnects (renewing a token if that was
         the error) and resumes."""
-        transport = conn.transport
-        if transport is None:
+        if conn.state is not ConnectionState.CONNECTED:
             return
+        transport = conn.transport
         conn.send({"action": Action.DISCONNECTED, "error": error.to_wire()})
         self.transport_lost(conn, transport)
         transport.close()
@@ -201,9 +201,9 @@ class Realtime:
 
     def transport_lost(self, conn: Connection, transport: Transport) -> None:
         """The socket went away without CLOSE: keep state for a resume, start timers."""
-        if conn.transport is not transport or conn.state is not ConnectionState.CONNECTED:
-            return
-        conn.transport, conn.state = None, ConnectionState.DISCONNECTED
+        if transport is None or conn.transport is not transport:
+            return  # already lost, or superseded by a newer socket
+        conn.transition(ConnectionEvent.TRANSPORT_LOST)
         conn.cancel_timer(Timer.REAUTH)
         conn.cancel_timer(Timer.TOKEN_EXPIRY)
         self.channels.refresh(conn)
@@ -217,20 +217,20 @@ class Realtime:
         conn.timer_fired(Timer.PRESENCE_LEAVE)
         self.channels.leave_everywhere(conn)
 
-    def _discard(self, conn: Connection) -> None:
+    def _discard(self, conn: Connection) -> Transport | None:
+        """End the connection for good; returns its transport, if it had one, for the caller to close."""
         conn.cancel_timers()
         self.channels.leave_everywhere(conn)
         self.channels.drop_all(conn)
-        conn.state = ConnectionState.CLOSED
         self.connections.discard(conn)
+        return conn.transition(ConnectionEvent.ENDED)
 
     def close_app(self, app) -> None:
         """The app was deleted: drop its connections."""
         for conn in [c for c in self.connections.values() if c.app is app]:
-            transport = conn.transport
-            if transport is not None:
+            if conn.state is ConnectionState.CONNECTED:
                 conn.send(error_frame(AblyError(40400, 404, "App deleted")))
-                transport.close()
+                conn.transport.close()
             self._discard(conn)
 
     # ================================================== frames
@@ -253,11 +253,10 @@ class Realtime:
 
     def fail(self, conn: Connection, error: AblyError) -> None:
         """Fatal protocol error: ERROR, then close; other connections are unaffected."""
-        transport = conn.transport
+        if conn.state is not ConnectionState.CONNECTED:
+            return  # a frame its old socket still delivered: the connection is closed or waits for a resume
         conn.send(error_frame(error))
-        self._discard(conn)
-        if transport is not None:
-            transport.close()
+        self._discard(conn).close()
 
     def _on_heartbeat(self, conn: Connection, pm: dict) -> None:
         reply = {"action": Action.HEARTBEAT}
@@ -266,10 +265,8 @@ class Realtime:
         conn.send(reply)
 
     def _on_close(self, conn: Connection, pm: dict) -> None:
-        transport = conn.transport
         conn.send({"action": Action.CLOSED})
-        self._discard(conn)
-        transport.close()
+        self._discard(conn).close()
 
     def _on_disconnect(self, conn: Connection, pm: dict) -> None:
         transport = conn.transport

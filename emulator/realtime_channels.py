@@ -9,7 +9,7 @@ from typing import Callable
 from .auth import operations_for
 from .channel_names import ChannelRef, parse_channel
 from .channels import Channel, Event
-from .connection import Attachment, AttachmentState, Connection, ConnectionState, Settings
+from .connection import Attachment, AttachmentEvent, AttachmentState, Connection, ConnectionState, Settings
 from .errors import AblyError, bad_request, capability_denied, invalid_channel_name
 from .io_ports import IdSource
 from .messaging import Subscriber, event_frame, modes_allowed, parse_rewind, refuse_if_forced, visible_items
@@ -233,7 +233,7 @@ class RealtimeChannels:
     def await_reattach(self, conn: Connection) -> None:
         """The connection continues on a new transport: hold delivery until each re-ATTACH."""
         for attachment in conn.attachments.values():
-            attachment.state = AttachmentState.AWAITING_REATTACH
+            attachment.transition(AttachmentEvent.CONNECTION_CONTINUED)
         self.refresh(conn)
 
     def refresh(self, conn: Connection) -> None:
