@@ -14,7 +14,7 @@ from enum import Enum, auto
 from .apps import App
 from .auth import Credentials
 from .channel_names import ChannelRef
-from .io_ports import TimerHandle, Transport
+from .io_ports import Clock, TimerHandle, Transport
 from .protocol import MAX_FRAME_SIZE, MAX_MESSAGE_SIZE, Flag
 
 # `<connectionId>!<secret>`: anything else offered for resume, recover or a REST publish is malformed.
@@ -83,6 +83,7 @@ class Timer(Enum):
     TOKEN_EXPIRY = auto()  # the token ran out: DISCONNECTED 40142
     PRESENCE_LEAVE = auto()  # an abruptly dropped connection's members leave
     STATE_TTL = auto()  # a dropped connection can no longer be resumed
+    HEARTBEAT = auto()  # a HEARTBEAT is due when nothing was sent for maxIdleInterval
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Connection:
     leave_delay_ms: int
     max_idle_ms: int
     transport: Transport | None  # set exactly while CONNECTED
+    clock: Clock
     state: ConnectionState = ConnectionState.CONNECTED
     continued: bool = False  # this transport continued an earlier one (resume or recover)
     attachments: dict = field(default_factory=dict)  # ChannelRef.key (name, view) -> Attachment
@@ -117,9 +119,11 @@ class Connection:
     # key) arrives, and the client then resumes with the key it last saw.
     earlier_keys: deque = field(default_factory=lambda: deque(maxlen=4))
     timers: dict = field(default_factory=dict)  # Timer -> TimerHandle
+    last_sent_ms: int = 0  # when the last frame went out: heartbeats fill only silences
 
     def send(self, pm: dict) -> None:
         if self.transport is not None:
+            self.last_sent_ms = self.clock()
             self.transport.send(pm)
 
     def transition(self, event: ConnectionEvent, transport: Transport | None = None) -> Transport | None:

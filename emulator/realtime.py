@@ -5,6 +5,7 @@ it came on, and reports a lost socket with `Realtime.transport_lost`. Timers go 
 `Scheduler` and ids come from an `IdSource` (see `io_ports.py`), so tests drive time by hand.
 Channel work is delegated to `RealtimeChannels`; this module is the connection's lifecycle:
 connect, resume and recover, token expiry and renewal, heartbeats, close and failure.
+Its five timers (see `connection.Timer`) all go through the Scheduler.
 """
 
 from __future__ import annotations
@@ -49,8 +50,12 @@ def _refused(error: AblyError):
 
 
 class Realtime:
-    def __init__(self, service: Service, scheduler: Scheduler, ids: IdSource, settings: Settings | None = None):
+    def __init__(self, service: Service, scheduler: Scheduler, ids: IdSource, settings: Settings | None = None,
+                 heartbeats: bool = False):
+        """`heartbeats`: send a HEARTBEAT after `maxIdleInterval` of silence on a connection (a server
+        turns them on; unit tests that count frames leave them off unless they test them)."""
         self.service = service
+        self.heartbeats = heartbeats
         self.registry = service.registry
         self.clock = service.registry.clock
         self.scheduler = scheduler
@@ -98,7 +103,7 @@ class Realtime:
             conn = Connection(
                 id=self.ids.short_id(12), connection_key="", app=self.registry.app_of(creds), creds=creds,
                 client_id=client_id, echo=echo, leave_delay_ms=leave_delay, max_idle_ms=max_idle,
-                transport=transport,
+                transport=transport, clock=self.clock,
             )
             self.connections.add(conn)
         else:
@@ -108,6 +113,8 @@ class Realtime:
         conn.connection_key = f"{conn.id}!{self.ids.secret(12)}"
         self._schedule_token_expiry(conn)
         conn.send(self._connected_frame(conn, failure))
+        if self.heartbeats:
+            self._schedule_heartbeat(conn, conn.max_idle_ms / 1000)
         return conn
 
     def _authenticate(self, query: dict) -> Credentials:
@@ -197,6 +204,21 @@ class Realtime:
         self.transport_lost(conn, transport)
         transport.close()
 
+    # ================================================== heartbeats
+
+    def _schedule_heartbeat(self, conn: Connection, delay_s: float) -> None:
+        conn.start_timer(Timer.HEARTBEAT, self.scheduler.call_later(delay_s, lambda: self._heartbeat_due(conn)))
+
+    def _heartbeat_due(self, conn: Connection) -> None:
+        """Send a HEARTBEAT if the connection has been quiet for maxIdleInterval, else look again when
+        it will have been."""
+        conn.timer_fired(Timer.HEARTBEAT)
+        quiet_ms = min(max(self.clock() - conn.last_sent_ms, 0), conn.max_idle_ms)
+        if quiet_ms >= conn.max_idle_ms:
+            conn.send({"action": Action.HEARTBEAT})
+            quiet_ms = 0
+        self._schedule_heartbeat(conn, (conn.max_idle_ms - quiet_ms) / 1000)
+
     # ================================================== socket lifecycle
 
     def transport_lost(self, conn: Connection, transport: Transport) -> None:
@@ -206,6 +228,7 @@ class Realtime:
         conn.transition(ConnectionEvent.TRANSPORT_LOST)
         conn.cancel_timer(Timer.REAUTH)
         conn.cancel_timer(Timer.TOKEN_EXPIRY)
+        conn.cancel_timer(Timer.HEARTBEAT)
         self.channels.refresh(conn)
         if conn.presence_channels:
             conn.start_timer(Timer.PRESENCE_LEAVE, self.scheduler.call_later(

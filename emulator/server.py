@@ -20,7 +20,7 @@ from .connection import Connection, Settings
 from .errors import AblyError
 from .messaging import Fanout
 from .persistence import HistoryJournal, HistoryStore
-from .protocol import JSON, MSGPACK, Action, decode_frame, encode_frame, error_frame
+from .protocol import JSON, MSGPACK, decode_frame, encode_frame, error_frame
 from .realtime import Realtime
 from .rest import RestApi, cors_headers, error_response, preflight, refuse_unless_allowed
 from .service import Service
@@ -70,7 +70,6 @@ class WebSocketTransport:
         self.queue: asyncio.Queue = asyncio.Queue()
         self.queued_bytes = 0
         self.closing = False
-        self.last_sent = time.monotonic()
         self.writer = asyncio.create_task(self._write())
 
     def send(self, pm: dict) -> None:
@@ -81,7 +80,6 @@ class WebSocketTransport:
         except Exception:
             log.exception("could not encode frame for action %s", pm.get("action"))
             return
-        self.last_sent = time.monotonic()
         if self.queued_bytes + len(frame) > MAX_QUEUED_BYTES:
             log.warning("dropping a connection that is not reading its frames")
             self.abort()
@@ -141,7 +139,7 @@ class Emulator:
             if options.history_file else None
         fanout = Fanout(now_ms, ids, sink=self.journal.record if self.journal else None)
         self.service = Service(self.registry, fanout, settings.max_message_size)
-        self.realtime = Realtime(self.service, AsyncioScheduler(), ids, settings)
+        self.realtime = Realtime(self.service, AsyncioScheduler(), ids, settings, heartbeats=True)
         self.rest = RestApi(self.service)
         self.sockets: set[web.WebSocketResponse] = set()
 
@@ -213,15 +211,12 @@ class Emulator:
             transport.send(error_frame(AblyError(50000, 500, "Internal error")))
             transport.close()
             conn = None
-        heartbeat = asyncio.create_task(self._heartbeats(conn, transport)) if conn else None
         try:
             if conn is not None:
                 await self._read_frames(ws, conn, transport, max_frame)
         finally:
             if conn is not None:
                 self.realtime.transport_lost(conn, transport)
-            if heartbeat is not None:
-                heartbeat.cancel()
             transport.close()
             await transport.writer
             self.sockets.discard(ws)
@@ -246,17 +241,6 @@ class Emulator:
                 self.realtime.fail(conn, AblyError(50000, 500, "Internal error"))
             if transport.closing:
                 break
-
-    @staticmethod
-    async def _heartbeats(conn: Connection, transport: WebSocketTransport) -> None:
-        """Send HEARTBEAT whenever the socket has been quiet for maxIdleInterval."""
-        while not transport.closing:
-            interval = conn.max_idle_ms / 1000
-            quiet = time.monotonic() - transport.last_sent
-            if quiet >= interval:
-                transport.send({"action": Action.HEARTBEAT})
-                quiet = 0
-            await asyncio.sleep(interval - quiet)
 
     def _prune(self) -> None:
         now = self.registry.clock()

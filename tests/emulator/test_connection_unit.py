@@ -205,3 +205,52 @@ def test_auth_action_renews_token_in_place(world):
     realtime.receive(conn, t, {"action": Action.AUTH,
                                "auth": {"accessToken": token_for(registry, clock, clientId="b")}})
     assert t.frames[-1]["error"]["code"] == 40102 and t.closed
+
+
+# ================================================== heartbeats
+
+@pytest.fixture
+def beating():
+    return make_realtime(KEY, Settings(presence_leave_delay_ms=15_000, connection_state_ttl_ms=120_000),
+                         heartbeats=True)
+
+
+def test_a_heartbeat_fills_each_silence_of_max_idle_interval(beating):
+    clock, _, realtime = beating
+    conn, t = connect(realtime, heartbeatInterval="5000")
+    t.take()
+    clock.advance(4.9)
+    assert t.take() == []
+    clock.advance(0.1)
+    assert t.take() == [{"action": Action.HEARTBEAT}]
+    clock.advance(5)
+    assert t.take() == [{"action": Action.HEARTBEAT}]
+
+
+def test_other_frames_put_the_heartbeat_off(beating):
+    clock, _, realtime = beating
+    conn, t = connect(realtime, heartbeatInterval="5000")
+    t.take()
+    clock.advance(3)
+    attach(realtime, conn, t, "room")  # ATTACHED goes out at 3 s
+    clock.advance(4.9)
+    assert t.take() == []
+    clock.advance(0.1)  # 5 s after ATTACHED
+    assert t.take() == [{"action": Action.HEARTBEAT}]
+
+
+def test_no_heartbeats_without_a_transport_and_again_after_a_resume(beating):
+    clock, _, realtime = beating
+    conn, t = connect(realtime)  # the default maxIdleInterval: 15 s
+    realtime.transport_lost(conn, t)
+    t.take()
+    clock.advance(60)
+    assert t.take() == []
+    _, t2 = connect(realtime, resume=conn.connection_key)
+    t2.take()
+    clock.advance(15)
+    assert t2.take() == [{"action": Action.HEARTBEAT}] and t.frames == []
+    realtime.receive(conn, t2, {"action": Action.CLOSE})
+    t2.take()
+    clock.advance(60)
+    assert t2.take() == [] and conn.timers == {}

@@ -19,12 +19,11 @@ async def connected(emulator, **params):
 
 
 async def test_heartbeat_after_idle_and_ping_echo(emulator):
+    """When heartbeats come is unit-tested on fake time (test_connection_unit.py); here, that one arrives."""
     client, pm = await connected(emulator, heartbeatInterval="1000")
     async with client:
         assert pm["connectionDetails"]["maxIdleInterval"] == 1000
-        started = asyncio.get_running_loop().time()
-        assert await client.recv(3) == {"action": Action.HEARTBEAT}
-        assert 0.8 < asyncio.get_running_loop().time() - started < 2.5
+        assert await client.recv(10) == {"action": Action.HEARTBEAT}
         await client.send({"action": Action.HEARTBEAT, "id": "ping-42"})
         assert await client.expect(Action.HEARTBEAT) == {"action": Action.HEARTBEAT, "id": "ping-42"}
 
