@@ -22,7 +22,8 @@ from .messaging import Fanout
 from .persistence import HistoryJournal, HistoryStore
 from .protocol import JSON, MSGPACK, decode_frame, encode_frame, error_frame
 from .realtime import Realtime
-from .rest import RestApi, cors_headers, error_response, preflight, refuse_unless_allowed
+from .http_render import cors_headers, error_response, preflight, refuse_unless_allowed
+from .rest import RestApi
 from .service import Service
 
 log = logging.getLogger("emulator")
