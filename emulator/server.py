@@ -16,6 +16,7 @@ from aiohttp import WSMsgType, web
 from . import DEFAULT_KEY
 from .access import AccessPolicy, exposure_warning
 from .apps import DEFAULT_CLOSE_DELAY_MS, Registry, Retention
+from .auth import DEFAULT_TIMESTAMP_WINDOW_MS
 from .connection import Connection, Settings
 from .errors import AblyError
 from .messaging import Fanout
@@ -117,12 +118,13 @@ class WebSocketTransport:
 
 @dataclass
 class Options:
+    """How to run the emulator: the CLI's flags default to these fields and those of Settings and Retention."""
     host: str = "127.0.0.1"
     port: int = 8081
     key: str = DEFAULT_KEY
     settings: Settings | None = None
     retention: Retention | None = None
-    timestamp_window_ms: int = 2 * 60 * 1000
+    timestamp_window_ms: int = DEFAULT_TIMESTAMP_WINDOW_MS
     channel_close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS
     history_file: str | None = None
     allowed_origins: tuple[str, ...] = ()

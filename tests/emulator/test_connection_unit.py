@@ -14,7 +14,7 @@ from .fakes import make_realtime
 
 @pytest.fixture
 def world():
-    return make_realtime(KEY, Settings(presence_leave_delay_ms=15_000, connection_state_ttl_ms=120_000))
+    return make_realtime(KEY, Settings())
 
 
 # ================================================== the transition table
@@ -211,7 +211,7 @@ def test_auth_action_renews_token_in_place(world):
 
 @pytest.fixture
 def beating():
-    return make_realtime(KEY, Settings(presence_leave_delay_ms=15_000, connection_state_ttl_ms=120_000),
+    return make_realtime(KEY, Settings(),
                          heartbeats=True)
 
 

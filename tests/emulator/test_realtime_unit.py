@@ -16,7 +16,7 @@ from .fakes import FakeTransport, make_realtime
 
 @pytest.fixture
 def world():
-    return make_realtime(KEY, Settings(presence_leave_delay_ms=15_000, connection_state_ttl_ms=120_000))
+    return make_realtime(KEY, Settings())
 
 
 def actions(frames):
@@ -33,7 +33,7 @@ def test_connected_carries_complete_details(world):
     assert details["connectionKey"] == pm["connectionKey"] == conn.connection_key
     assert details["clientId"] == "alice"
     assert details["maxIdleInterval"] == 5000 and details["maxMessageSize"] == 65536
-    assert details["connectionStateTtl"] == 120_000
+    assert details["connectionStateTtl"] == Settings().connection_state_ttl_ms
 
 
 @pytest.mark.parametrize("query, code", [
