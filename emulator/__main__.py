@@ -10,7 +10,6 @@ import sys
 
 from aiohttp.http_exceptions import HttpProcessingError
 
-from . import DEFAULT_KEY
 from .access import AccessPolicy
 from .apps import Retention
 from .auth import parse_key_str
@@ -27,28 +26,43 @@ def _without_traceback_for_malformed_http(record: logging.LogRecord) -> bool:
     return True
 
 
+# The one source of every default: the fields of these dataclasses.
+OPTIONS, SETTINGS, RETENTION = Options(), Settings(), Retention()
+
+
+def seconds(ms: int) -> float:
+    return ms / 1000
+
+
 def parse_args(argv=None) -> Options:
     p = argparse.ArgumentParser(prog="python -m emulator", description="Local Ably-compatible emulator")
-    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
+    p.add_argument("--host", default=OPTIONS.host, help="interface to bind (default: loopback only)")
     p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                    help="a web origin besides loopback ones whose pages may use the emulator, e.g. "
                         "https://app.example:8443 (repeatable)")
-    p.add_argument("--port", type=int, default=8081, help="port for REST and WebSocket; 0 picks a free one")
-    p.add_argument("--key", default=DEFAULT_KEY,
+    p.add_argument("--port", type=int, default=OPTIONS.port, help="port for REST and WebSocket; 0 picks a free one")
+    p.add_argument("--key", default=OPTIONS.key,
                    help="the default app's key, appId.keyId:secret (default: the dev key %(default)s)")
-    p.add_argument("--presence-leave-delay", type=float, default=15.0, metavar="SECONDS",
+    p.add_argument("--presence-leave-delay", type=float, default=seconds(SETTINGS.presence_leave_delay_ms),
+                   metavar="SECONDS",
                    help="how long members of an abruptly dropped connection stay present")
-    p.add_argument("--connection-state-ttl", type=float, default=120.0, metavar="SECONDS",
+    p.add_argument("--connection-state-ttl", type=float, default=seconds(SETTINGS.connection_state_ttl_ms),
+                   metavar="SECONDS",
                    help="how long a dropped connection can be resumed")
-    p.add_argument("--heartbeat-interval", type=float, default=15.0, metavar="SECONDS",
+    p.add_argument("--heartbeat-interval", type=float, default=seconds(SETTINGS.max_idle_interval_ms),
+                   metavar="SECONDS",
                    help="maxIdleInterval: a HEARTBEAT is sent after this much silence")
-    p.add_argument("--history-ttl", type=float, default=120.0, metavar="SECONDS",
+    p.add_argument("--history-ttl", type=float, default=seconds(RETENTION.default_ms),
+                   metavar="SECONDS",
                    help="message retention for ordinary channels")
-    p.add_argument("--persisted-history-ttl", type=float, default=86400.0, metavar="SECONDS",
+    p.add_argument("--persisted-history-ttl", type=float, default=seconds(RETENTION.persisted_ms),
+                   metavar="SECONDS",
                    help="message retention for channels in namespaces marked persisted")
-    p.add_argument("--token-timestamp-window", type=float, default=120.0, metavar="SECONDS",
+    p.add_argument("--token-timestamp-window", type=float, default=seconds(OPTIONS.timestamp_window_ms),
+                   metavar="SECONDS",
                    help="how far a TokenRequest timestamp may be from the emulator's clock")
-    p.add_argument("--channel-close-delay", type=float, default=60.0, metavar="SECONDS",
+    p.add_argument("--channel-close-delay", type=float, default=seconds(OPTIONS.channel_close_delay_ms),
+                   metavar="SECONDS",
                    help="how long a channel stays active (listed by GET /channels) after its last attachment, "
                         "presence member or message")
     p.add_argument("--history-file", metavar="PATH",

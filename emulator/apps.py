@@ -5,7 +5,8 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
-from .auth import Credentials, Key, TokenAuthority, parse_capability, parse_key_str, signed_by, token_key_name
+from .auth import (DEFAULT_TIMESTAMP_WINDOW_MS, Credentials, Key, TokenAuthority, parse_capability, parse_key_str,
+                   signed_by, token_key_name)
 from .channel_names import check_name
 from .channels import PRESENCE_FIELDS, Channel, Event, clean_payload
 from .errors import AblyError, bad_request, unauthorized
@@ -87,7 +88,7 @@ class Registry:
     """All apps, with key lookup and credential checks."""
 
     def __init__(self, clock: Clock, ids: IdSource, retention: Retention | None = None,
-                 timestamp_window_ms: int = 2 * 60 * 1000, close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS):
+                 timestamp_window_ms: int = DEFAULT_TIMESTAMP_WINDOW_MS, close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS):
         self.clock = clock
         self.ids = ids
         self.retention = retention or Retention()

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from .errors import AblyError, bad_request, unauthorized
 from .io_ports import Clock, IdSource
 
+# How far a TokenRequest's timestamp may be from the emulator's clock (`--token-timestamp-window`).
+DEFAULT_TIMESTAMP_WINDOW_MS = 2 * 60 * 1000
+
 ALL_OPERATIONS = (
     "publish", "subscribe", "presence", "history", "stats", "channel-metadata",
     "push-subscribe", "push-admin", "object-subscribe", "object-publish",
@@ -236,7 +239,7 @@ def _as_int(value, name: str) -> int | None:
 class TokenAuthority:
     """Issues and checks tokens; remembers nonces to refuse replays."""
 
-    def __init__(self, clock: Clock, ids: IdSource, timestamp_window_ms: int = 2 * 60 * 1000):
+    def __init__(self, clock: Clock, ids: IdSource, timestamp_window_ms: int = DEFAULT_TIMESTAMP_WINDOW_MS):
         self._clock = clock
         self._ids = ids
         self._window = timestamp_window_ms

@@ -1,7 +1,7 @@
 """What the sans-I/O core needs from its host, as structural types.
 
-The core (everything but `__main__.py`, `server.py`, `rest.py` and `persistence.py`) never reads a
-clock, sleeps, draws randomness or touches a socket or a file itself: it is handed these
+The core (everything but `__main__.py`, `server.py`, `rest.py`, `http_render.py` and `persistence.py`)
+never reads a clock, sleeps, draws randomness or touches a socket or a file itself: it is handed these
 collaborators, so the asyncio layer supplies real ones and tests supply fakes they drive by hand.
 """
 

@@ -50,6 +50,13 @@ def effective_client_id(creds: Credentials, identity: str | None, requested) -> 
     raise bad_request(f"Mismatched clientId '{requested}' for a connection identified as '{identity}'", 40012)
 
 
+def refuse_if_forced(force_nack) -> None:
+    """ably-js's test hook `_forceNack` (a REST query parameter, or a realtime publish's param): when
+    it is true, the publish is refused with 40099 and nothing is published."""
+    if str(force_nack).lower() == "true":
+        raise AblyError(40099, 400, "Publish refused as requested by _forceNack")
+
+
 @dataclass
 class Subscriber:
     """What delivery needs from an attached realtime connection."""

@@ -1,14 +1,53 @@
-"""Query parameters of the REST reads, parsed from a plain mapping (no HTTP here): history, the channel
-listing, and the `Link` parameters that page through them."""
+"""Query parameters of the REST reads, parsed from a plain mapping (no HTTP here): `limit`, history,
+the channel listing, batch presence's channel list, the protocol version, base64 header values, and
+the `Link` parameters that page through the results."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from urllib.parse import quote, urlencode
 
 from .channels import Channel, HistoryQuery
 from .errors import bad_request
 from .metadata import DEFAULT_LISTED, MAX_LISTED, ChannelQuery
+
+
+def parse_limit(params, default: int = 100, maximum: int = 1000) -> int:
+    """The `limit` parameter: 1 to `maximum`, `default` when absent."""
+    raw = params.get("limit")
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= maximum:
+        raise bad_request(f"Invalid limit: must be between 1 and {maximum}", 40003)
+    return value
+
+
+def channel_names(params) -> list[str]:
+    """Batch presence's `channels`, split on `separator` (a comma by default)."""
+    separator = params.get("separator") or ","
+    names = [n for n in params.get("channels", "").split(separator) if n]
+    if not names:
+        raise bad_request("The 'channels' parameter is required")
+    return names
+
+
+def protocol_version_of(raw: str | None) -> int | None:
+    """The major version in an `X-Ably-Version` header or `v` parameter."""
+    match = re.match(r"\s*([0-9]{1,4})", raw or "")
+    return int(match[1]) if match else None
+
+
+def decode_base64_text(value: str) -> str | None:
+    try:
+        return base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, ValueError):
+        return None
 
 
 def history_query(params, channel: Channel) -> HistoryQuery:
@@ -21,10 +60,7 @@ def history_query(params, channel: Channel) -> HistoryQuery:
         except ValueError:
             raise bad_request(f"Invalid value for '{name}': {raw!r}", 40003) from None
 
-    limit = number("limit")
-    limit = 100 if limit is None else limit
-    if not 1 <= limit <= 1000:
-        raise bad_request("Invalid limit: must be between 1 and 1000", 40003)
+    most = parse_limit(params)
     direction = params.get("direction", "backwards") or "backwards"
     if direction not in ("backwards", "forwards"):
         raise bad_request("Invalid direction: expected backwards or forwards", 40003)
@@ -42,18 +78,16 @@ def history_query(params, channel: Channel) -> HistoryQuery:
         if not match:
             raise bad_request("Invalid cursor", 40003)
         cursor = (int(match[1]), int(match[2]))
-    return HistoryQuery(limit, direction == "forwards", start, end, until_seq, cursor)
+    return HistoryQuery(most, direction == "forwards", start, end, until_seq, cursor)
 
 
 def channel_query(params, version: int | None) -> ChannelQuery:
     """`GET /channels` parameters. `by` defaults to `value`, but to `id` from protocol version 3."""
-    raw_limit = params.get("limit") or str(DEFAULT_LISTED)
-    if not re.fullmatch(r"[0-9]{1,6}", raw_limit) or not 1 <= int(raw_limit) <= MAX_LISTED:
-        raise bad_request(f"Invalid limit: must be between 1 and {MAX_LISTED}", 40003)
     by = params.get("by") or ("id" if version is not None and version >= 3 else "value")
     if by not in ("id", "value"):
         raise bad_request("Invalid value for 'by': expected id or value", 40003)
-    return ChannelQuery(params.get("prefix", ""), int(raw_limit), by == "id", params.get("cursor") or None)
+    return ChannelQuery(params.get("prefix", ""), parse_limit(params, DEFAULT_LISTED, MAX_LISTED), by == "id",
+                        params.get("cursor") or None)
 
 
 def listing_links(query: ChannelQuery, cursor: str | None) -> str:

@@ -5,12 +5,13 @@ it came on, and reports a lost socket with `Realtime.transport_lost`. Timers go 
 `Scheduler` and ids come from an `IdSource` (see `io_ports.py`), so tests drive time by hand.
 Channel work is delegated to `RealtimeChannels`; this module is the connection's lifecycle:
 connect, resume and recover, token expiry and renewal, heartbeats, close and failure.
+Its five timers (see `connection.Timer`) all go through the Scheduler.
 """
 
 from __future__ import annotations
 
 from .auth import Credentials
-from .connection import CONNECTION_KEY, Connection, ConnectionState, Settings, Timer
+from .connection import Connection, ConnectionEvent, Connections, ConnectionState, Settings, Timer, UnusableConnectionKey
 from .errors import AblyError, bad_request, mutable_messages_disabled, unauthorized
 from .io_ports import IdSource, Scheduler, Transport
 from .protocol import Action, error_frame
@@ -49,8 +50,12 @@ def _refused(error: AblyError):
 
 
 class Realtime:
-    def __init__(self, service: Service, scheduler: Scheduler, ids: IdSource, settings: Settings | None = None):
+    def __init__(self, service: Service, scheduler: Scheduler, ids: IdSource, settings: Settings | None = None,
+                 heartbeats: bool = False):
+        """`heartbeats`: send a HEARTBEAT after `maxIdleInterval` of silence on a connection (a server
+        turns them on; unit tests that count frames leave them off unless they test them)."""
         self.service = service
+        self.heartbeats = heartbeats
         self.registry = service.registry
         self.clock = service.registry.clock
         self.scheduler = scheduler
@@ -72,7 +77,7 @@ class Realtime:
         }
 
     @property
-    def connections(self) -> dict[str, Connection]:
+    def connections(self) -> Connections:
         return self.service.connections
 
     # ================================================== connecting
@@ -98,9 +103,9 @@ class Realtime:
             conn = Connection(
                 id=self.ids.short_id(12), connection_key="", app=self.registry.app_of(creds), creds=creds,
                 client_id=client_id, echo=echo, leave_delay_ms=leave_delay, max_idle_ms=max_idle,
-                transport=transport,
+                transport=transport, clock=self.clock,
             )
-            self.connections[conn.id] = conn
+            self.connections.add(conn)
         else:
             conn.echo, conn.leave_delay_ms, conn.max_idle_ms = echo, leave_delay, max_idle
         if conn.connection_key:
@@ -108,6 +113,8 @@ class Realtime:
         conn.connection_key = f"{conn.id}!{self.ids.secret(12)}"
         self._schedule_token_expiry(conn)
         conn.send(self._connected_frame(conn, failure))
+        if self.heartbeats:
+            self._schedule_heartbeat(conn, conn.max_idle_ms / 1000)
         return conn
 
     def _authenticate(self, query: dict) -> Credentials:
@@ -130,17 +137,14 @@ class Realtime:
 
     def _continue(self, key, creds: Credentials, client_id, transport: Transport):
         """Resume or recover: (the connection taken over, None) or (None, why not)."""
-        match = CONNECTION_KEY.fullmatch(key) if isinstance(key, str) else None
-        if match is None:
-            return None, AblyError(80018, 400, "Invalid connectionKey: unable to recover connection")
-        conn = self.connections.get(match[1])
-        usable = (conn is not None and conn.knows_key(key) and conn.state is not ConnectionState.CLOSED
-                  and conn.app is self.registry.app_of(creds)
-                  and (client_id is None or conn.client_id in (None, client_id)))
-        if not usable:
+        try:
+            conn = self.connections.lookup(key, self.registry.app_of(creds), client_id)
+        except UnusableConnectionKey as unusable:
+            if unusable.malformed:
+                return None, AblyError(80018, 400, "Invalid connectionKey: unable to recover connection")
             return None, AblyError(80008, 400, "Unable to recover connection: connection key unknown or expired")
-        old = conn.transport
-        conn.transport, conn.state, conn.continued = transport, ConnectionState.CONNECTED, True
+        old = conn.transition(ConnectionEvent.CONTINUED, transport)
+        conn.continued = True
         if old is not None:
             old.close()  # superseded by this socket
         conn.creds = creds
@@ -193,22 +197,38 @@ class Realtime:
     def _disconnect(self, conn: Connection, error: AblyError) -> None:
         """DISCONNECTED, then drop the socket: the client reconnects (renewing a token if that was
         the error) and resumes."""
-        transport = conn.transport
-        if transport is None:
+        if conn.state is not ConnectionState.CONNECTED:
             return
+        transport = conn.transport
         conn.send({"action": Action.DISCONNECTED, "error": error.to_wire()})
         self.transport_lost(conn, transport)
         transport.close()
+
+    # ================================================== heartbeats
+
+    def _schedule_heartbeat(self, conn: Connection, delay_s: float) -> None:
+        conn.start_timer(Timer.HEARTBEAT, self.scheduler.call_later(delay_s, lambda: self._heartbeat_due(conn)))
+
+    def _heartbeat_due(self, conn: Connection) -> None:
+        """Send a HEARTBEAT if the connection has been quiet for maxIdleInterval, else look again when
+        it will have been."""
+        conn.timer_fired(Timer.HEARTBEAT)
+        quiet_ms = min(max(self.clock() - conn.last_sent_ms, 0), conn.max_idle_ms)
+        if quiet_ms >= conn.max_idle_ms:
+            conn.send({"action": Action.HEARTBEAT})
+            quiet_ms = 0
+        self._schedule_heartbeat(conn, (conn.max_idle_ms - quiet_ms) / 1000)
 
     # ================================================== socket lifecycle
 
     def transport_lost(self, conn: Connection, transport: Transport) -> None:
         """The socket went away without CLOSE: keep state for a resume, start timers."""
-        if conn.transport is not transport or conn.state is not ConnectionState.CONNECTED:
-            return
-        conn.transport, conn.state = None, ConnectionState.DISCONNECTED
+        if transport is None or conn.transport is not transport:
+            return  # already lost, or superseded by a newer socket
+        conn.transition(ConnectionEvent.TRANSPORT_LOST)
         conn.cancel_timer(Timer.REAUTH)
         conn.cancel_timer(Timer.TOKEN_EXPIRY)
+        conn.cancel_timer(Timer.HEARTBEAT)
         self.channels.refresh(conn)
         if conn.presence_channels:
             conn.start_timer(Timer.PRESENCE_LEAVE, self.scheduler.call_later(
@@ -220,20 +240,20 @@ class Realtime:
         conn.timer_fired(Timer.PRESENCE_LEAVE)
         self.channels.leave_everywhere(conn)
 
-    def _discard(self, conn: Connection) -> None:
+    def _discard(self, conn: Connection) -> Transport | None:
+        """End the connection for good; returns its transport, if it had one, for the caller to close."""
         conn.cancel_timers()
         self.channels.leave_everywhere(conn)
         self.channels.drop_all(conn)
-        conn.state = ConnectionState.CLOSED
-        self.connections.pop(conn.id, None)
+        self.connections.discard(conn)
+        return conn.transition(ConnectionEvent.ENDED)
 
     def close_app(self, app) -> None:
         """The app was deleted: drop its connections."""
         for conn in [c for c in self.connections.values() if c.app is app]:
-            transport = conn.transport
-            if transport is not None:
+            if conn.state is ConnectionState.CONNECTED:
                 conn.send(error_frame(AblyError(40400, 404, "App deleted")))
-                transport.close()
+                conn.transport.close()
             self._discard(conn)
 
     # ================================================== frames
@@ -256,11 +276,10 @@ class Realtime:
 
     def fail(self, conn: Connection, error: AblyError) -> None:
         """Fatal protocol error: ERROR, then close; other connections are unaffected."""
-        transport = conn.transport
+        if conn.state is not ConnectionState.CONNECTED:
+            return  # a frame its old socket still delivered: the connection is closed or waits for a resume
         conn.send(error_frame(error))
-        self._discard(conn)
-        if transport is not None:
-            transport.close()
+        self._discard(conn).close()
 
     def _on_heartbeat(self, conn: Connection, pm: dict) -> None:
         reply = {"action": Action.HEARTBEAT}
@@ -269,10 +288,8 @@ class Realtime:
         conn.send(reply)
 
     def _on_close(self, conn: Connection, pm: dict) -> None:
-        transport = conn.transport
         conn.send({"action": Action.CLOSED})
-        self._discard(conn)
-        transport.close()
+        self._discard(conn).close()
 
     def _on_disconnect(self, conn: Connection, pm: dict) -> None:
         transport = conn.transport

@@ -9,10 +9,10 @@ from typing import Callable
 from .auth import operations_for
 from .channel_names import ChannelRef, parse_channel
 from .channels import Channel, Event
-from .connection import Attachment, AttachmentState, Connection, ConnectionState, Settings
+from .connection import Attachment, AttachmentEvent, AttachmentState, Connection, ConnectionState, Settings
 from .errors import AblyError, bad_request, capability_denied, invalid_channel_name
 from .io_ports import IdSource
-from .messaging import Subscriber, event_frame, modes_allowed, parse_rewind, visible_items
+from .messaging import Subscriber, event_frame, modes_allowed, parse_rewind, refuse_if_forced, visible_items
 from .protocol import ALL_MODES, DEFAULT_MODES, MODES, Action, Flag, error_frame
 from .service import Service
 
@@ -233,7 +233,7 @@ class RealtimeChannels:
     def await_reattach(self, conn: Connection) -> None:
         """The connection continues on a new transport: hold delivery until each re-ATTACH."""
         for attachment in conn.attachments.values():
-            attachment.state = AttachmentState.AWAITING_REATTACH
+            attachment.transition(AttachmentEvent.CONNECTION_CONTINUED)
         self.refresh(conn)
 
     def refresh(self, conn: Connection) -> None:
@@ -291,8 +291,7 @@ class RealtimeChannels:
         def publish():
             ref = self._target(conn, pm, Flag.PUBLISH, "publish")
             params = pm.get("params")
-            if isinstance(params, dict) and str(params.get("_forceNack")).lower() == "true":
-                raise AblyError(40099, 400, "Publish refused as requested by _forceNack")
+            refuse_if_forced(params.get("_forceNack") if isinstance(params, dict) else None)
             published = self.fanout.publish(
                 conn.app, ref.name, pm.get("messages") or [], conn.creds, conn.client_id,
                 connection_id=conn.id, id_prefix=f"{conn.id}:{pm['msgSerial']}",

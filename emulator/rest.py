@@ -1,129 +1,38 @@
 """REST endpoints: the HTTP side of the service (aiohttp).
 
-Everything HTTP-shaped is parsed here (Authorization headers, query strings, bodies, formats)
-and everything HTTP-shaped is rendered here, so the service below only sees plain values.
-Routing works on the raw path so that percent-encoded channel names (which may contain `/`)
-survive; segments are decoded with `unquote_plus` as Python's SDK encodes spaces as `+`.
+Each handler reads the request (Authorization, query, body), calls the service, and renders the
+answer with `http_render.py`; the parsing of query values is pure and lives in the core's `queries.py`,
+so the service below only sees plain values. Routing works on the raw path so that percent-encoded
+channel names (which may contain `/`) survive; segments are decoded with `unquote_plus` as Python's
+SDK encodes spaces as `+`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from urllib.parse import unquote_plus, urlencode
 
 from aiohttp import web
 
-from .access import AccessPolicy
 from .apps import Provisioned
 from .auth import Credentials, capability_string
-from .errors import AblyError, bad_request, not_found, too_large, unauthorized
-from .protocol import JSON, MSGPACK, canonical_items, dumps, loads, render_items
-from .queries import channel_query, history_query, link_params, listing_links
+from .errors import AblyError, bad_request, not_found, unauthorized
+from .http_render import body_format, error_response, items_format, read_body, respond
+from .protocol import canonical_items, render_items
+from .queries import (channel_names, channel_query, decode_base64_text, history_query, link_params, listing_links,
+                      parse_limit, protocol_version_of)
 from .service import Service
 
-MSGPACK_TYPE = "application/x-msgpack"
-EXPOSED_HEADERS = "X-Ably-Errorcode, X-Ably-Errormessage, Link"
 MAX_APP_SPEC_BYTES = 64 * 1024  # a sandbox spec is a few KiB; this stops specs made to eat memory
 
 
-# ---------------------------------------------------------------- formats and responses
-
-def response_format(request: web.Request) -> str:
-    return MSGPACK if MSGPACK_TYPE in request.headers.get("Accept", "") else JSON
-
-
-def body_format(request: web.Request) -> str:
-    return MSGPACK if MSGPACK_TYPE in request.headers.get("Content-Type", "") else JSON
-
-
-def items_format(request: web.Request) -> str:
-    """Format the items will finally be written in (the envelope's, when enveloped)."""
-    envelope = request.query.get("envelope")
-    return envelope if envelope in (JSON, MSGPACK) else response_format(request)
-
-
-def respond(request: web.Request, body, status: int = 200, headers: dict | None = None) -> web.Response:
-    envelope = request.query.get("envelope")
-    if envelope in (JSON, MSGPACK):
-        # The browser bundle can't read headers like Link, so it asks for an envelope.
-        wrapped = {"statusCode": status, "response": body,
-                   "headers": {k.lower(): v for k, v in (headers or {}).items()}}
-        return _encoded(wrapped, envelope, 200, {})
-    return _encoded(body, response_format(request), status, headers or {})
-
-
-def _encoded(body, fmt: str, status: int, headers: dict) -> web.Response:
-    content_type = MSGPACK_TYPE if fmt == MSGPACK else "application/json"
-    raw = dumps(body, fmt)
-    if isinstance(raw, str):
-        raw = raw.encode()
-    # A bare Content-Type (no charset): ably-js in Node only parses exactly application/json.
-    return web.Response(status=status, body=raw, headers={**headers, "Content-Type": content_type})
-
-
-def error_response(request: web.Request, error: AblyError) -> web.Response:
-    message = re.sub(r"[^\x20-\x7e]", "?", error.message)[:500]
-    headers = {"X-Ably-Errorcode": str(error.code), "X-Ably-Errormessage": message}
-    return respond(request, {"error": error.to_wire()}, error.status, headers)
-
-
-def cors_headers(request: web.Request) -> dict:
-    """For a request whose Origin the access policy has already let through."""
-    if not request.headers.get("Origin"):
-        return {}
-    # Token requests are made with credentials, so the origin must be echoed, never `*`.
-    return {"Access-Control-Allow-Origin": request.headers["Origin"], "Access-Control-Allow-Credentials": "true",
-            "Access-Control-Expose-Headers": EXPOSED_HEADERS, "Vary": "Origin"}
-
-
-def preflight(request: web.Request) -> web.Response:
-    headers = {
-        "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-        "Access-Control-Allow-Headers": request.headers.get(
-            "Access-Control-Request-Headers",
-            "authorization, content-type, accept, x-ably-version, ably-agent, x-ably-clientid"),
-        "Access-Control-Max-Age": "86400",
-    }
-    if request.headers.get("Access-Control-Request-Private-Network") == "true":
-        headers["Access-Control-Allow-Private-Network"] = "true"
-    return web.Response(status=204, headers=headers)
-
-
-def refuse_unless_allowed(request: web.Request, policy: AccessPolicy) -> None:
-    """Host and Origin checks for every request, WebSocket upgrades included."""
-    if not policy.host_allowed(request.headers.get("Host")):
-        raise AblyError(40300, 403, "Host not allowed: the emulator answers to loopback names only")
-    origin = request.headers.get("Origin")
-    if origin is not None and not policy.origin_allowed(origin):
-        raise AblyError(40300, 403, f"Origin {origin[:100]} is not allowed: only loopback origins and those "
-                                    "given with --allow-origin may use the emulator")
-
-
-async def read_body(request: web.Request, limit: int | None = None):
-    raw = await request.read()
-    if not raw:
-        raise bad_request("A request body is required")
-    if limit is not None and len(raw) > limit:
-        raise too_large(len(raw), limit)
-    return loads(raw, body_format(request))
-
-
 # ---------------------------------------------------------------- parsing
-
-def _decode_base64_text(value: str) -> str | None:
-    try:
-        return base64.b64decode(value, validate=True).decode()
-    except (binascii.Error, ValueError):
-        return None
-
 
 def client_id_header(request: web.Request) -> str | None:
     header = request.headers.get("X-Ably-ClientId")
     if not header:
         return None
-    client_id = _decode_base64_text(header)
+    client_id = decode_base64_text(header)
     if client_id is None:
         raise bad_request("Malformed X-Ably-ClientId header", 40012)
     return client_id
@@ -132,9 +41,7 @@ def client_id_header(request: web.Request) -> str | None:
 def protocol_version(request: web.Request) -> int | None:
     """The major protocol version the client asked for (`X-Ably-Version`, else `?v=`): some
     answers changed shape with version 3."""
-    raw = request.headers.get("X-Ably-Version") or request.query.get("v") or ""
-    match = re.match(r"\s*([0-9]{1,4})", raw)
-    return int(match[1]) if match else None
+    return protocol_version_of(request.headers.get("X-Ably-Version") or request.query.get("v"))
 
 
 def provisioned_body(provisioned: Provisioned, spec: dict) -> dict:
@@ -199,14 +106,14 @@ class RestApi:
         value = value.strip()
         scheme = scheme.lower()
         if scheme == "basic":
-            key_str = _decode_base64_text(value)
+            key_str = decode_base64_text(value)
             if key_str is None:
                 raise unauthorized("Malformed basic auth header", 40101)
             return self.registry.credentials_for_key(key_str, client_id_header(request))
         if scheme == "bearer":
             # The token is base64-encoded, or sent as it is: prefer whichever reading is a token we
             # know, else judge the decoded one (base64 text itself looks like a token).
-            decoded = _decode_base64_text(value)
+            decoded = decode_base64_text(value)
             readings = [r for r in (decoded, value) if r]
             token = next((r for r in readings if self.registry.recognises(r)), readings[0] if readings else value)
             creds = self.registry.credentials_for_token(token)
@@ -283,10 +190,7 @@ class RestApi:
     async def batch_presence(self, request):
         """GET /presence?channels=a,b: the members of several channels at once."""
         creds = self.authenticate(request)
-        separator = request.query.get("separator") or ","
-        names = [n for n in request.query.get("channels", "").split(separator) if n]
-        if not names:
-            raise bad_request("The 'channels' parameter is required")
+        names = channel_names(request.query)
         results = []
         for name in names:
             try:
@@ -302,9 +206,8 @@ class RestApi:
         # Before version 3: a bare array, or a 400 whose body carries the per-channel outcomes.
         if not failures:
             return respond(request, results)
-        error = AblyError(40020, 400, "Batched response includes errors")
-        return respond(request, {"error": error.to_wire(), "batchResponse": results}, 400,
-                       {"X-Ably-Errorcode": str(error.code), "X-Ably-Errormessage": error.message})
+        return error_response(request, AblyError(40020, 400, "Batched response includes errors"),
+                              {"batchResponse": results})
 
     async def history(self, request, name):
         return self._history_page(request, name, "message", "messages")
@@ -323,15 +226,10 @@ class RestApi:
 
     async def presence(self, request, name):
         creds = self.authenticate(request)
-        try:
-            limit = int(request.query.get("limit") or 100)
-        except ValueError:
-            raise bad_request("Invalid limit", 40003) from None
-        if not 1 <= limit <= 1000:
-            raise bad_request("Invalid limit: must be between 1 and 1000", 40003)
+        most = parse_limit(request.query)
         members = self.service.presence_members(creds, name, request.query.get("clientId"),
                                                 request.query.get("connectionId"))
-        return respond(request, render_items(members[:limit], items_format(request)))
+        return respond(request, render_items(members[:most], items_format(request)))
 
     async def channel_details(self, request, name):
         return respond(request, self.service.channel_status(self.authenticate(request), name))

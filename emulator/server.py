@@ -16,13 +16,15 @@ from aiohttp import WSMsgType, web
 from . import DEFAULT_KEY
 from .access import AccessPolicy, exposure_warning
 from .apps import DEFAULT_CLOSE_DELAY_MS, Registry, Retention
+from .auth import DEFAULT_TIMESTAMP_WINDOW_MS
 from .connection import Connection, Settings
 from .errors import AblyError
 from .messaging import Fanout
 from .persistence import HistoryJournal, HistoryStore
-from .protocol import JSON, MSGPACK, Action, decode_frame, encode_frame, error_frame
+from .protocol import JSON, MSGPACK, decode_frame, encode_frame, error_frame
 from .realtime import Realtime
-from .rest import RestApi, cors_headers, error_response, preflight, refuse_unless_allowed
+from .http_render import cors_headers, error_response, preflight, refuse_unless_allowed
+from .rest import RestApi
 from .service import Service
 
 log = logging.getLogger("emulator")
@@ -70,7 +72,6 @@ class WebSocketTransport:
         self.queue: asyncio.Queue = asyncio.Queue()
         self.queued_bytes = 0
         self.closing = False
-        self.last_sent = time.monotonic()
         self.writer = asyncio.create_task(self._write())
 
     def send(self, pm: dict) -> None:
@@ -81,7 +82,6 @@ class WebSocketTransport:
         except Exception:
             log.exception("could not encode frame for action %s", pm.get("action"))
             return
-        self.last_sent = time.monotonic()
         if self.queued_bytes + len(frame) > MAX_QUEUED_BYTES:
             log.warning("dropping a connection that is not reading its frames")
             self.abort()
@@ -118,12 +118,13 @@ class WebSocketTransport:
 
 @dataclass
 class Options:
+    """How to run the emulator: the CLI's flags default to these fields and those of Settings and Retention."""
     host: str = "127.0.0.1"
     port: int = 8081
     key: str = DEFAULT_KEY
     settings: Settings | None = None
     retention: Retention | None = None
-    timestamp_window_ms: int = 2 * 60 * 1000
+    timestamp_window_ms: int = DEFAULT_TIMESTAMP_WINDOW_MS
     channel_close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS
     history_file: str | None = None
     allowed_origins: tuple[str, ...] = ()
@@ -141,7 +142,7 @@ class Emulator:
             if options.history_file else None
         fanout = Fanout(now_ms, ids, sink=self.journal.record if self.journal else None)
         self.service = Service(self.registry, fanout, settings.max_message_size)
-        self.realtime = Realtime(self.service, AsyncioScheduler(), ids, settings)
+        self.realtime = Realtime(self.service, AsyncioScheduler(), ids, settings, heartbeats=True)
         self.rest = RestApi(self.service)
         self.sockets: set[web.WebSocketResponse] = set()
 
@@ -213,15 +214,12 @@ class Emulator:
             transport.send(error_frame(AblyError(50000, 500, "Internal error")))
             transport.close()
             conn = None
-        heartbeat = asyncio.create_task(self._heartbeats(conn, transport)) if conn else None
         try:
             if conn is not None:
                 await self._read_frames(ws, conn, transport, max_frame)
         finally:
             if conn is not None:
                 self.realtime.transport_lost(conn, transport)
-            if heartbeat is not None:
-                heartbeat.cancel()
             transport.close()
             await transport.writer
             self.sockets.discard(ws)
@@ -246,17 +244,6 @@ class Emulator:
                 self.realtime.fail(conn, AblyError(50000, 500, "Internal error"))
             if transport.closing:
                 break
-
-    @staticmethod
-    async def _heartbeats(conn: Connection, transport: WebSocketTransport) -> None:
-        """Send HEARTBEAT whenever the socket has been quiet for maxIdleInterval."""
-        while not transport.closing:
-            interval = conn.max_idle_ms / 1000
-            quiet = time.monotonic() - transport.last_sent
-            if quiet >= interval:
-                transport.send({"action": Action.HEARTBEAT})
-                quiet = 0
-            await asyncio.sleep(interval - quiet)
 
     def _prune(self) -> None:
         now = self.registry.clock()

@@ -10,9 +10,9 @@ from .apps import App, Provisioned, Registry
 from .auth import Credentials, Token, operations_for, wildcard_operations
 from .channel_names import check_rest_name
 from .channels import Channel
-from .connection import CONNECTION_KEY, Connection, ConnectionState
+from .connection import Connection, Connections, UnusableConnectionKey
 from .errors import AblyError, bad_request, capability_denied, mutable_messages_disabled, unauthorized
-from .messaging import Published, Fanout, check_history_allowed
+from .messaging import Published, Fanout, check_history_allowed, refuse_if_forced
 from .metadata import ChannelQuery, channel_details, occupancy_metrics
 from .protocol import MAX_MESSAGE_SIZE
 
@@ -26,7 +26,7 @@ class Service:
         self.registry = registry
         self.fanout = fanout
         self.max_message_size = max_message_size
-        self.connections: dict[str, Connection] = {}  # realtime connections by id, kept by Realtime
+        self.connections = Connections()  # filled by Realtime; REST publishing looks connections up in it
         self._app_deleted: list[Callable[[App], None]] = []
 
     # -------------------------------------------------- apps and tokens
@@ -64,8 +64,7 @@ class Service:
         check_rest_name(channel_name)
         app = self.registry.app_of(creds)
         connection = self._publishing_connection(app, creds, items)
-        if force_nack:  # ably-js's test hook: refuse, publishing nothing
-            raise AblyError(40099, 400, "Publish refused as requested by _forceNack")
+        refuse_if_forced(force_nack)
         return self.fanout.publish(app, channel_name, items, creds, creds.client_id,
                                    connection_id=connection.id if connection else None,
                                    max_size=self.max_message_size)
@@ -77,16 +76,12 @@ class Service:
         key = keys[0]
         if any(other != key for other in keys):
             raise invalid_connection_key("the messages of one publish name different connections")
-        match = CONNECTION_KEY.fullmatch(key) if isinstance(key, str) else None
-        if match is None:
-            raise invalid_connection_key("not a connection key")
-        connection = self.connections.get(match[1])
-        if connection is None or not connection.knows_key(key) or connection.app is not app \
-                or connection.state is ConnectionState.CLOSED:
-            raise invalid_connection_key("no such connection in this app")
-        if creds.client_id not in (None, "*") and connection.client_id not in (None, "*", creds.client_id):
-            raise invalid_connection_key("the connection has a different clientId")
-        return connection
+        # A wildcard clientId may publish through anyone's connection.
+        client_id = None if creds.client_id == "*" else creds.client_id
+        try:
+            return self.connections.lookup(key, app, client_id)
+        except UnusableConnectionKey as unusable:
+            raise invalid_connection_key(unusable.reason) from None
 
     def refuse_mutation(self, creds: Credentials, channel_name: str) -> None:
         """Updates, deletes, appends and annotations over REST: the name is checked, then refused."""

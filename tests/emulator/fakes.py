@@ -80,9 +80,10 @@ class FakeTransport:
         return frames
 
 
-def make_realtime(key: str, settings: Settings | None = None):
-    """A clock, a registry with `key`, and the realtime machine over them."""
+def make_realtime(key: str, settings: Settings | None = None, heartbeats: bool = False):
+    """A clock, a registry with `key`, and the realtime machine over them (sending heartbeats only
+    if asked, so that tests counting frames over long fake spans see no others)."""
     clock, ids = FakeTime(), SequentialIds()
     registry = Registry(clock, ids)
     registry.add_key_str(key)
-    return clock, registry, Realtime(Service(registry, Fanout(clock, ids)), clock, ids, settings)
+    return clock, registry, Realtime(Service(registry, Fanout(clock, ids)), clock, ids, settings, heartbeats)

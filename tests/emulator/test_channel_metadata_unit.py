@@ -4,6 +4,7 @@ import base64
 
 import pytest
 
+from emulator.apps import DEFAULT_CLOSE_DELAY_MS
 from emulator.auth import Credentials
 from emulator.connection import Settings
 from emulator.errors import AblyError
@@ -13,13 +14,12 @@ from emulator.protocol import Action, PresenceAction
 from .fakes import FakeTransport, make_realtime
 
 KEY = "app.key:secret"
-CLOSE_DELAY_S = 60  # the emulator's default, Ably's "approximately one minute"
+CLOSE_DELAY_S = DEFAULT_CLOSE_DELAY_MS // 1000  # the emulator's default, Ably's "approximately one minute"
 
 
 @pytest.fixture
 def world():
-    clock, registry, realtime = make_realtime(KEY, Settings(presence_leave_delay_ms=15_000,
-                                                             connection_state_ttl_ms=120_000))
+    clock, registry, realtime = make_realtime(KEY, Settings())
     return clock, registry, realtime, realtime.service
 
 

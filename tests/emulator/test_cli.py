@@ -79,3 +79,17 @@ def test_malformed_http_is_refused_without_a_traceback():
             assert sock.recv(100).split(b"\r\n")[0].endswith(b" 400 Bad Request")
         assert httpx.get(f"{emu.url}/time").status_code == 200
     assert "Malformed HTTP request refused" in emu.output  # and running_emulator saw no Traceback
+
+
+def test_the_flags_default_to_the_dataclass_fields():
+    from emulator.__main__ import parse_args
+    from emulator.apps import Retention
+    from emulator.connection import Settings
+    from emulator.server import Options
+
+    options, defaults = parse_args([]), Options()
+    assert (options.host, options.port, options.key) == (defaults.host, defaults.port, defaults.key)
+    assert options.settings == Settings() and options.retention == Retention()
+    assert (options.timestamp_window_ms, options.channel_close_delay_ms) == (
+        defaults.timestamp_window_ms, defaults.channel_close_delay_ms)
+    assert parse_args(["--heartbeat-interval", "2.5"]).settings.max_idle_interval_ms == 2500

@@ -16,7 +16,7 @@ from emulator.messaging import Fanout
 from emulator.channel_names import parse_channel
 from emulator.persistence import HistoryJournal
 from emulator.protocol import JSON, MSGPACK, Action, SharedFrame, decode_frame, encode_frame
-from emulator.rest import history_query
+from emulator.queries import history_query, parse_limit
 
 from .fakes import SequentialIds
 
@@ -232,3 +232,16 @@ async def test_the_history_journal_writes_batches_off_the_event_loop():
     assert [len(batch) for batch in store.batches] == [100, 1]
     assert "MainThread" not in store.threads
     assert [entry.seq for batch in store.batches for entry in batch] == [*range(1, 101), 102]
+
+
+@pytest.mark.parametrize("raw, expected", [(None, 100), ("", 100), ("1", 1), ("1000", 1000)])
+def test_one_limit_parser_for_every_rest_read(raw, expected):
+    assert parse_limit({"limit": raw}) == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "1001", "-5", "ten", "1e3"])
+def test_a_limit_out_of_range_or_not_a_number_is_40003(raw):
+    with pytest.raises(AblyError) as refused:
+        parse_limit({"limit": raw})
+    assert (refused.value.code, refused.value.status) == (40003, 400)
+    assert parse_limit({"limit": "5000"}, maximum=5000) == 5000

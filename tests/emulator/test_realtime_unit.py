@@ -1,31 +1,22 @@
 """The realtime connection state machine driven directly: frames in, frames out, fake time."""
 
-import itertools
 import json
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.auth import Key, mint_token, sign
+from emulator.auth import Key, mint_token
 from emulator.connection import Settings
 from emulator.protocol import Action, Flag, PresenceAction
 
+from .driving import KEY, attach, connect, enter, token_for
 from .fakes import FakeTransport, make_realtime
-
-KEY = "app.key:secret"
 
 
 @pytest.fixture
 def world():
-    return make_realtime(KEY, Settings(presence_leave_delay_ms=15_000, connection_state_ttl_ms=120_000))
-
-
-def connect(realtime, **query):
-    transport = FakeTransport()
-    query.setdefault("key", KEY)
-    conn = realtime.open(query, transport)
-    return conn, transport
+    return make_realtime(KEY, Settings())
 
 
 def actions(frames):
@@ -42,7 +33,7 @@ def test_connected_carries_complete_details(world):
     assert details["connectionKey"] == pm["connectionKey"] == conn.connection_key
     assert details["clientId"] == "alice"
     assert details["maxIdleInterval"] == 5000 and details["maxMessageSize"] == 65536
-    assert details["connectionStateTtl"] == 120_000
+    assert details["connectionStateTtl"] == Settings().connection_state_ttl_ms
 
 
 @pytest.mark.parametrize("query, code", [
@@ -63,16 +54,6 @@ def test_bad_credentials_get_error_and_close(world, query, code):
     assert pm["action"] == Action.ERROR and pm["error"]["code"] == code
 
 
-def token_for(registry, clock, **fields):
-    key = registry.keys["app.key"]
-    req = {"keyName": key.name, "timestamp": clock(), "nonce": f"{next(NONCES):016d}", **fields}
-    req["mac"] = sign(key.secret, req)
-    return registry.tokens.request_token(key, req, None).token
-
-
-NONCES = itertools.count()
-
-
 def test_token_client_id_must_match_requested(world):
     clock, registry, realtime = world
     token = token_for(registry, clock, clientId="alice")
@@ -80,11 +61,6 @@ def test_token_client_id_must_match_requested(world):
     assert conn is None and t.frames[0]["error"]["code"] == 40102
     conn, t = connect(realtime, key=None, accessToken=token)
     assert t.frames[0]["connectionDetails"]["clientId"] == "alice"
-
-
-def attach(realtime, conn, t, channel, **extra):
-    realtime.receive(conn, t, {"action": Action.ATTACH, "channel": channel, **extra})
-    return t.take()
 
 
 def test_attach_grants_modes_from_capability(world):
@@ -146,11 +122,6 @@ def test_client_id_mismatch_is_nacked(world):
                                "messages": [{"clientId": "mallory"}]})
     [nack] = t.take()
     assert nack["action"] == Action.NACK and nack["error"]["code"] == 40012
-
-
-def enter(realtime, conn, t, serial, channel="room", action=PresenceAction.ENTER, data="here", **extra):
-    realtime.receive(conn, t, {"action": Action.PRESENCE, "channel": channel, "msgSerial": serial,
-                               "presence": [{"action": int(action), "data": data, **extra}]})
 
 
 def test_presence_sync_on_attach_and_leave_after_abrupt_drop(world):
@@ -221,94 +192,6 @@ def test_resume_replays_missed_messages_without_false_leave(world):
     clock.advance(30)
     assert [f for f in tw.take() if f["action"] == Action.PRESENCE
             and f["presence"][0]["action"] == PresenceAction.LEAVE] == []
-
-
-def test_unknown_or_expired_resume_key_gives_new_connection_with_80008(world):
-    clock, _, realtime = world
-    a, ta = connect(realtime)
-    realtime.transport_lost(a, ta)
-    clock.advance(121)
-    conn, t = connect(realtime, resume=a.connection_key)
-    [connected] = t.take()
-    assert conn.id != a.id and connected["error"]["code"] == 80008
-    [attached] = attach(realtime, conn, t, "room", channelSerial="whatever-00000001")
-    assert not attached["flags"] & Flag.RESUMED
-
-
-def test_resume_with_a_key_whose_successor_never_arrived(world):
-    """The transport can die after the server rotated the key but before the client saw it."""
-    _, _, realtime = world
-    a, ta = connect(realtime)
-    first_key = a.connection_key
-    realtime.transport_lost(a, ta)
-    resumed, t2 = connect(realtime, resume=first_key)
-    assert resumed is a and a.connection_key != first_key
-    realtime.transport_lost(a, t2)  # CONNECTED with the new key was lost with this socket
-    again, t3 = connect(realtime, resume=first_key)
-    [connected] = t3.take()
-    assert again is a and "error" not in connected
-
-
-def test_close_leaves_presence_at_once(world):
-    _, _, realtime = world
-    a, ta = connect(realtime, clientId="a")
-    b, tb = connect(realtime)
-    tb.take()
-    attach(realtime, b, tb, "room")
-    enter(realtime, a, ta, 0)
-    tb.take()
-    realtime.receive(a, ta, {"action": Action.CLOSE})
-    assert ta.frames[-1]["action"] == Action.CLOSED and ta.closed
-    [leave] = tb.take()
-    assert leave["presence"][0]["action"] == PresenceAction.LEAVE
-
-
-def test_server_asks_for_reauth_then_disconnects_with_40142_at_expiry(world):
-    clock, registry, realtime = world
-    conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=100_000))
-    t.take()
-    clock.advance(69)
-    assert t.take() == []
-    clock.advance(1)  # 30 s before expiry
-    assert t.take() == [{"action": Action.AUTH}]
-    clock.advance(30)
-    [pm] = t.frames
-    assert pm["action"] == Action.DISCONNECTED and pm["error"]["code"] == 40142 and t.closed
-
-
-def test_a_token_with_under_30_s_left_is_let_run_out(world):
-    clock, registry, realtime = world
-    conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=20_000))
-    t.take()
-    clock.advance(19.9)
-    assert t.take() == []  # no AUTH: there was never 30 s to ask in
-    clock.advance(0.1)
-    [pm] = t.frames
-    assert pm["action"] == Action.DISCONNECTED and pm["error"]["code"] == 40142 and t.closed
-
-
-@pytest.mark.parametrize("key, code", [("not a key", 80018), ("abc!def", 80008)])
-def test_a_malformed_resume_key_is_80018_and_an_unknown_one_80008(world, key, code):
-    _, _, realtime = world
-    conn, t = connect(realtime, resume=key)
-    [connected] = t.take()
-    assert connected["action"] == Action.CONNECTED and connected["error"]["code"] == code
-    assert connected["connectionId"] == conn.id and not t.closed
-
-
-def test_auth_action_renews_token_in_place(world):
-    clock, registry, realtime = world
-    conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=3000, clientId="a"))
-    t.take()
-    realtime.receive(conn, t, {"action": Action.AUTH,
-                               "auth": {"accessToken": token_for(registry, clock, ttl=60000, clientId="a")}})
-    [connected] = t.take()
-    assert connected["action"] == Action.CONNECTED and connected["connectionId"] == conn.id
-    clock.advance(10)  # the first token's timers are gone
-    assert t.frames == [] and not t.closed
-    realtime.receive(conn, t, {"action": Action.AUTH,
-                               "auth": {"accessToken": token_for(registry, clock, clientId="b")}})
-    assert t.frames[-1]["error"]["code"] == 40102 and t.closed
 
 
 def test_a_new_token_re_evaluates_each_attachment(world):

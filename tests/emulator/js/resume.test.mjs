@@ -49,7 +49,9 @@ test('after the connection TTL: a new connection, resumed:false, and history fil
   proxy.cut();
   await publisher.publish('n', 'missed-1');
   await publisher.publish('n', 'missed-2');
-  await sleep(4500); // past the suite emulator's 4 s connection-state TTL
+  // A dropped connection keeps its channels active until its state TTL (4 s in this suite) ends.
+  await waitFor(async () => !(await rest().request('get', '/channels', 3, { prefix: name, by: 'id' })).items.includes(name),
+    { what: 'the connection-state TTL to end', timeout: 15000 });
   const reattached = new Promise((resolve) => channel.on('attached', resolve));
   proxy.block(false);
   const change = await reattached;
