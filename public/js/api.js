@@ -1,5 +1,6 @@
 // Calls to our own functions under /api. Every failure becomes an ApiError whose message can
-// be shown to the reader as it is.
+// be shown to the reader as it is (errors.js words it).
+import { explain, UNREACHABLE } from './errors.js';
 
 const SESSION_URL = '/api/session';
 const AUTH_URL = '/api/ably/auth';
@@ -43,20 +44,13 @@ function parseRetryAfter(value) {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
 }
 
-function explain(status, body, retryAfterSeconds) {
-  if (status === 429) {
-    return retryAfterSeconds ? `Too many requests. Try again in ${retryAfterSeconds} s.` : 'Too many requests. Try again soon.';
-  }
-  return body?.error?.message || `The server had a problem (${status}). Try again.`;
-}
-
 async function request(url, { session, ...init } = {}) {
   const headers = { ...init.headers, ...(session ? { Authorization: `Bearer ${session}` } : {}) };
   let response;
   try {
     response = await fetch(url, { cache: 'no-store', ...init, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch {
-    throw new ApiError('Could not reach the server. Check your connection and try again.');
+    throw new ApiError(UNREACHABLE);
   }
   const body = await response.json().catch(() => null);
   if (!response.ok) {

@@ -1,57 +1,65 @@
-// The message box. Enter or Send submits and Shift+Enter starts a new line; Send is off while
-// there is nothing, or too much, to send; keystrokes become throttled typing signals.
+// The message box's controller. Enter or Send submits and Shift+Enter starts a new line (the
+// view's part); Send is off while there is nothing, or too much, to send; a character the server
+// would refuse is named with its place and can be removed in one go; keystrokes become throttled
+// typing signals; an unsent draft is kept for the room (a reload finds it again).
 import { TypingNotifier } from './typing.js';
-import { checkMessage, MESSAGE_MAX_LENGTH } from './validation.js';
+import { checkMessage, MESSAGE_MAX_LENGTH, withoutRefusedCharacters } from './validation.js';
 
 // The counter turns amber this close to the limit.
 const LENGTH_WARNING_AT = MESSAGE_MAX_LENGTH - 200;
 
-/** `onSend(text)` gets trimmed, valid text; `onTyping(isTyping)` gets the throttled signals. */
-export function setUpComposer(form, { onSend, onTyping }) {
-  const input = form.querySelector('textarea');
-  const sendButton = form.querySelector('button[type="submit"]');
-  const counter = form.querySelector('.composer__length');
-  const typing = new TypingNotifier(onTyping);
+/**
+ * `view` is the box (room-view.js's ComposerView): {value, onInput(fn), onSubmit(fn), onFix(fn),
+ * show({canSend, note, level, fixable}), focus()}. `drafts` keeps the text: {load(), save(text)}.
+ * `onSend(text)` gets trimmed, valid text; `onTyping(isTyping)` gets the throttled signals.
+ */
+export function setUpComposer(view, { onSend, onTyping, drafts = { load: () => '', save() {} }, typing = null }) {
+  const notifier = typing ?? new TypingNotifier(onTyping);
 
   function update() {
-    const { length, error } = checkMessage(input.value);
-    sendButton.disabled = error !== null;
+    const { length, error } = checkMessage(view.value);
     // Blank or too long shows in the count itself; any other problem is said in its place.
     const other = error !== null && length > 0 && length <= MESSAGE_MAX_LENGTH;
-    counter.textContent = other ? error : `${length}/${MESSAGE_MAX_LENGTH}`;
-    counter.dataset.level = other || length > MESSAGE_MAX_LENGTH ? 'over' : length >= LENGTH_WARNING_AT ? 'near' : '';
+    view.show({
+      canSend: error === null,
+      note: other ? error : `${length}/${MESSAGE_MAX_LENGTH}`,
+      level: other || length > MESSAGE_MAX_LENGTH ? 'over' : length >= LENGTH_WARNING_AT ? 'near' : '',
+      fixable: other && withoutRefusedCharacters(view.value) !== view.value,
+    });
   }
 
-  input.addEventListener('input', () => {
+  view.onInput(() => {
     update();
-    if (input.value.trim()) typing.keystroke();
-    else typing.stop();
+    drafts.save(view.value);
+    if (view.value.trim()) notifier.keystroke();
+    else notifier.stop();
   });
-  input.addEventListener('keydown', (event) => {
-    // While an IME is composing, Enter picks a candidate; it must not send.
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      form.requestSubmit();
-    }
+  view.onFix(() => {
+    view.value = withoutRefusedCharacters(view.value);
+    drafts.save(view.value);
+    update();
+    view.focus();
   });
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const { text, error } = checkMessage(input.value);
+  view.onSubmit(() => {
+    const { text, error } = checkMessage(view.value);
     if (error) return;
-    input.value = '';
+    view.value = '';
+    drafts.save('');
     update();
-    typing.stop();
+    notifier.stop();
     onSend(text);
   });
 
+  view.value = drafts.load() ?? '';
   update();
-  input.focus();
+  view.focus();
   return {
     /** Puts text back in the box to be changed and sent again. */
     edit(text) {
-      input.value = text;
+      view.value = text;
+      drafts.save(text);
       update();
-      input.focus();
+      view.focus();
     },
   };
 }

@@ -104,3 +104,12 @@ export class JoinFormView {
     this.connectButton.textContent = joining ? 'Connecting…' : 'Connect ⚡️';
   }
 }
+
+/** The unsent text of a room's message box, kept for the tab (so a reload finds it again). */
+export function draftsFor(storage, room) {
+  const key = `chat.draft.${room}`;
+  return {
+    load: () => storage.getItem(key) ?? '',
+    save: (text) => (text ? storage.setItem(key, text) : storage.removeItem(key)),
+  };
+}

@@ -1,56 +1,42 @@
-// The lobby's list of rooms with people in them, refreshed while the lobby is on screen.
-import { listRooms } from './api.js';
-import { pathFor } from './rooms.js';
+// The lobby's list of rooms with people in them, refreshed while the lobby is on screen. The
+// view, the request and the clock are handed in (main/lobby-page.js wires the real ones).
+import { listRooms as fetchRooms } from './api.js';
 
 const REFRESH_MS = 5000;
 
-/** Keeps `list` showing the occupied rooms; returns a function that stops it. */
-export function showOccupiedRooms({ list, empty, problem }) {
+/**
+ * Keeps `view` ({render(rooms), showProblem(text or null)}) showing the occupied rooms. `isHidden()`
+ * says whether the tab is hidden; the caller reports its return to `visible()`. Returns {visible, stop}.
+ */
+export function showOccupiedRooms({ view, isHidden, listRooms = fetchRooms, clock = globalThis }) {
   let timer;
   let stopped = false;
 
-  function render(rooms) {
-    list.replaceChildren(...rooms.map(({ room, people }) => {
-      const item = document.createElement('li');
-      const link = document.createElement('a');
-      link.href = pathFor(room);
-      link.className = 'lobby__room';
-      link.textContent = `#${room}`;
-      const count = document.createElement('span');
-      count.className = 'lobby__count';
-      count.textContent = `${people} ${people === 1 ? 'person' : 'people'}`;
-      item.append(link, count);
-      return item;
-    }));
-    empty.hidden = rooms.length > 0;
-  }
-
   async function refresh() {
-    if (document.visibilityState === 'hidden') {
-      timer = setTimeout(refresh, REFRESH_MS); // a background tab asks again once it is looked at
+    if (isHidden()) {
+      timer = clock.setTimeout(refresh, REFRESH_MS); // a background tab asks again once it is looked at
       return;
     }
     try {
-      render(await listRooms());
-      problem.hidden = true;
+      view.render(await listRooms());
+      view.showProblem(null);
     } catch (error) {
-      problem.textContent = `Could not list the rooms: ${error.message}`;
-      problem.hidden = false;
+      view.showProblem(`Could not list the rooms. ${error.message}`);
     }
-    if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
+    if (!stopped) timer = clock.setTimeout(refresh, REFRESH_MS);
   }
 
-  const onVisible = () => {
-    if (document.visibilityState === 'visible' && !stopped) {
-      clearTimeout(timer);
-      refresh();
-    }
-  };
-  document.addEventListener('visibilitychange', onVisible);
   refresh();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-    document.removeEventListener('visibilitychange', onVisible);
+  return {
+    /** The tab is looked at again: refresh at once. */
+    visible() {
+      if (stopped) return;
+      clock.clearTimeout(timer);
+      refresh();
+    },
+    stop() {
+      stopped = true;
+      clock.clearTimeout(timer);
+    },
   };
 }

@@ -7,8 +7,12 @@
 // rows by identity.
 
 export const MESSAGE_CAP = 50;
+/** Older messages the reader asked for (pages of history) are kept up to this many. */
+export const EARLIER_CAP = 500;
 
-const isOutbox = (entry) => entry.status === 'sending' || entry.status === 'failed';
+const OUTBOX_STATUSES = new Set(['waiting', 'sending', 'failed']);
+const isOutbox = (entry) => OUTBOX_STATUSES.has(entry.status);
+const byTime = (a, b) => a.timestamp - b.timestamp;
 
 // Outgoing messages the server has not accepted yet stay at the bottom, in the order they
 // were written; everything else is ordered by time. `seq` keeps ties in arrival order.
@@ -46,6 +50,8 @@ export function entryFromAbly(message) {
 
 export class MessageLog {
   #entries = [];
+  #earlier = []; // older pages shown on demand, oldest first, ending where #entries begins
+  #earlierComplete = true; // whether #earlier still runs on without a gap into #entries
   #cap;
   #seq = 0;
   #localIds = 0;
@@ -54,13 +60,32 @@ export class MessageLog {
     this.#cap = cap;
   }
 
-  /** The entries in display order. */
+  /** The entries in display order: older pages loaded on demand, then the live view. */
   get entries() {
-    return this.#entries;
+    return this.#earlier.length ? [...this.#earlier, ...this.#entries] : this.#entries;
+  }
+
+  /** Whether an older page may still be added: the kept ones run on without a gap, and there is room. */
+  get canAddEarlier() {
+    return this.#earlierComplete && this.#earlier.length < EARLIER_CAP;
   }
 
   get(id) {
-    return this.#entries.find((entry) => entry.id === id);
+    return this.#entries.find((entry) => entry.id === id) ?? this.#earlier.find((entry) => entry.id === id);
+  }
+
+  /** Adds an older page of history (entries in any order) before everything shown. */
+  addEarlier(page) {
+    const known = new Set(this.entries.map((entry) => entry.id));
+    const older = page.filter((entry) => !known.has(entry.id)).sort(byTime);
+    this.#earlier = [...older.map((entry) => ({ ...entry, seq: ++this.#seq })), ...this.#earlier];
+    this.#trimEarlier();
+  }
+
+  #trimEarlier() {
+    if (this.#earlier.length <= EARLIER_CAP) return;
+    this.#earlier = this.#earlier.slice(-EARLIER_CAP);
+    this.#earlierComplete = false; // the oldest went: paging back from here would leave a hole
   }
 
   /**
@@ -68,14 +93,15 @@ export class MessageLog {
    * false when the id was already here: a duplicate, or the Ably copy of our own message.
    */
   receive(entry) {
-    const existing = this.get(entry.id);
+    if (this.#earlier.some((old) => old.id === entry.id)) return false;
+    const existing = this.#entries.find((old) => old.id === entry.id);
     if (existing?.status === 'delivered') return false;
     if (existing) {
       this.#replace(existing, entry);
       return false;
     }
     this.#insert(entry);
-    return this.get(entry.id) !== undefined;
+    return this.#entries.some((kept) => kept.id === entry.id);
   }
 
   /**
@@ -109,12 +135,17 @@ export class MessageLog {
     return entry;
   }
 
+  /** Waiting to go: for the connection, for a rate limit to pass, or to be tried again. */
+  markWaiting(id) {
+    this.#update(id, ['sending', 'failed', 'waiting'], { status: 'waiting', error: undefined });
+  }
+
   markSending(id) {
-    this.#update(id, ['failed'], { status: 'sending', error: undefined });
+    this.#update(id, ['failed', 'waiting'], { status: 'sending', error: undefined });
   }
 
   markFailed(id, error) {
-    this.#update(id, ['sending'], { status: 'failed', error });
+    this.#update(id, ['sending', 'waiting'], { status: 'failed', error });
   }
 
   /** The server accepted the message; its Ably copy, when it arrives, replaces this one. */
@@ -128,8 +159,14 @@ export class MessageLog {
     this.#entries = this.#entries.filter((entry) => entry.id !== id);
   }
 
+  /** The reader went back to the live view: older pages are let go, so memory stays bounded. */
+  dropEarlier() {
+    this.#earlier = [];
+    this.#earlierComplete = true;
+  }
+
   #update(id, fromStatuses, changes) {
-    const existing = this.get(id);
+    const existing = this.#entries.find((entry) => entry.id === id);
     if (existing && fromStatuses.includes(existing.status)) {
       this.#replace(existing, { ...existing, ...changes });
     }
@@ -144,7 +181,13 @@ export class MessageLog {
     const entries = [...this.#entries, { ...entry, seq: ++this.#seq }].sort(compareEntries);
     // Beyond the cap the oldest settled rows go; unsent text is never thrown away.
     const excess = Math.max(0, entries.length - this.#cap);
-    const dropped = new Set(entries.filter((candidate) => !isOutbox(candidate)).slice(0, excess));
-    this.#entries = entries.filter((candidate) => !dropped.has(candidate));
+    const dropped = entries.filter((candidate) => !isOutbox(candidate)).slice(0, excess);
+    const droppedSet = new Set(dropped);
+    this.#entries = entries.filter((candidate) => !droppedSet.has(candidate));
+    // With older pages on screen, what leaves the live view joins them, so nothing goes missing between.
+    if (this.#earlier.length && dropped.length) {
+      this.#earlier = [...this.#earlier, ...dropped.filter((entry) => !entry.local)];
+      this.#trimEarlier();
+    }
   }
 }

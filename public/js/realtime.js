@@ -9,12 +9,17 @@ import { channelFor } from './rooms.js';
 // Losing the name (409) or the session (401 after a renewal) will not mend by retrying:
 // ably-js gives up on a token request that answers 403 and fails the connection.
 const FATAL_STATUSES = new Set([401, 403, 409]);
+// ably-js notices a silent server only after its idle timeout (about 25 s on Ably). A ping this
+// often, unanswered this long, tells the page sooner that nothing is getting through.
+const PROBE_EVERY_MS = 500;
+const PROBE_TIMEOUT_MS = 1200;
 
 /**
  * Connects `identity`'s holder to their room and reports to `listener`:
  * - connectionState(state, reason): every connection state change;
  * - messages(ablyMessages): live messages, and history pages after (re)attaching;
- * - caughtUp(error): a history fetch after attaching finished (error if it failed);
+ * - caughtUp(error, hasEarlier): a history fetch after attaching finished (error if it failed);
+ * - responsive(answering): whether the service answers pings while ably-js says connected;
  * - presenceEvent(event): each presence event, as it happens (typing signals ride on these);
  * - presence(members): the whole member list, rebuilt after each presence event.
  * Returns the controls the page needs.
@@ -45,18 +50,38 @@ export function connectToChat({ identity, connectionOptions, tokenRequest, liste
   const channel = client.channels.get(channelFor(identity.room));
   const presenceData = (typing) => ({ claim: identity.claimId, typing });
 
-  client.connection.on((change) => listener.connectionState(change.current, change.reason));
+  client.connection.on((change) => {
+    listener.connectionState(change.current, change.reason);
+    if (change.current === 'connected') probe();
+  });
+
+  let probing = false;
+  async function probe() {
+    if (probing) return;
+    probing = true;
+    while (client.connection.state === 'connected') {
+      const late = setTimeout(() => listener.responsive(false), PROBE_TIMEOUT_MS);
+      const answered = await client.connection.ping().then(() => true, () => false);
+      clearTimeout(late);
+      if (answered) listener.responsive(true);
+      await new Promise((resolve) => setTimeout(resolve, PROBE_EVERY_MS));
+    }
+    probing = false;
+  }
 
   // The first attach, and any later one that lost continuity (resumed: false), may have
   // missed messages. History until the attach ends exactly where the live stream begins;
   // whatever still overlaps is dropped by message id.
+  // The oldest page read so far: "Load earlier messages" asks ably-js for the one after it.
+  let oldestPage = null;
   const catchUp = async () => {
     try {
       const page = await channel.history({ untilAttach: true, limit: MESSAGE_CAP });
+      oldestPage ??= page;
       listener.messages(page.items.reverse()); // newest first from Ably
-      listener.caughtUp(null);
+      listener.caughtUp(null, oldestPage.hasNext());
     } catch (error) {
-      listener.caughtUp(error);
+      listener.caughtUp(error, false);
     }
   };
   const onAttach = (change) => {
@@ -90,6 +115,12 @@ export function connectToChat({ identity, connectionOptions, tokenRequest, liste
   });
 
   return {
+    /** The next older page of history: {messages (oldest first), hasEarlier}. */
+    async loadEarlier() {
+      const page = oldestPage?.hasNext() ? await oldestPage.next() : null;
+      if (page) oldestPage = page;
+      return { messages: page ? page.items.reverse() : [], hasEarlier: Boolean(page?.hasNext()) };
+    },
     setTyping(typing) {
       channel.presence.update(presenceData(typing)).catch(() => {});
     },

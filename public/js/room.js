@@ -1,15 +1,13 @@
-// A room once the reader holds a name in it: it keeps the pure state (messages, who is here,
-// who is typing), feeds it from Ably and the composer, and keeps the page in step.
+// A room once the reader holds a name in it: the controller. It keeps the pure state (messages,
+// the outbox, who is here, who is typing), feeds it from Ably and the composer, and tells its
+// view what to show. The view and the Ably connection are handed in, so this runs under node.
 import { sendMessage } from './api.js';
-import { setUpComposer } from './composer.js';
 import { entryFromAbly, MessageLog } from './message-log.js';
-import { MessageView } from './message-view.js';
-import { hueFor } from './name-hue.js';
+import { Outbox } from './outbox.js';
 import { rosterChanges, rosterFrom } from './presence.js';
-import { connectToChat } from './realtime.js';
 import { describeTypists, TypingTracker } from './typing.js';
 
-const CONNECTION_LABELS = {
+export const CONNECTION_LABELS = {
   initialized: 'Connecting…',
   connecting: 'Connecting…',
   connected: 'Live',
@@ -20,149 +18,198 @@ const CONNECTION_LABELS = {
   failed: 'Connection failed',
 };
 
-const byId = (id) => document.getElementById(id);
+/** Someone gone for less than this (a reload, a dropped connection) gets no "left" and "joined". */
+export const LEAVE_GRACE_MS = 15_000;
 
-/** `identity` holds the reader's name in the room; `onLost(error)` hears when it is lost. */
-export function openRoom({ identity, connectionOptions, tokenRequest, onLost }) {
+const systemClock = { now: () => Date.now(), setTimeout: (...a) => setTimeout(...a), clearTimeout: (t) => clearTimeout(t) };
+
+/**
+ * `identity` holds the reader's name; `connect(listener)` opens the Ably side (realtime.js's
+ * connectToChat, bound to its options); `send` posts a message (api.js); `view` draws the room
+ * (room-view.js); `onLost(error)` hears when the name is lost. Returns the room's controls.
+ */
+export function openRoom({ identity, connect, view, onLost, send = sendMessage, clock = systemClock }) {
   const username = identity.username;
   const log = new MessageLog();
   const typists = new TypingTracker();
+  const pendingLeaves = new Map(); // name → timer of its "left" notice
   let roster = null; // null until the first snapshot, so the people already here don't "join"
   let caughtUpBefore = false;
+  let connectedBefore = false;
+  let ablyState = 'initialized';
+  let responsive = true;
+  let history = 'none'; // the "Load earlier messages" control: 'more', 'loading', 'none' or 'error'
+  let unread = 0;
+  let visible = true;
   let typingTimer;
+  let holdTimer;
 
-  const status = byId('connection-status');
-  const statusLabel = byId('connection-label');
-  const reconnectButton = byId('reconnect');
-  const people = byId('people');
-  const typingLine = byId('typing');
+  const online = () => ablyState === 'connected' && responsive;
+  const render = (options = {}) => view.showMessages(log.entries, { offline: !online(), history, ...options });
 
-  const view = new MessageView({
-    list: byId('messages'),
-    jumpButton: byId('jump'),
-    readerName: username,
-    actions: { retry, edit },
-  });
-  const render = (options) => view.render(log.entries, options);
-
-  function showConnection(state, reason) {
-    status.dataset.state = state;
-    statusLabel.textContent = CONNECTION_LABELS[state] ?? state;
-    status.title = reason?.message ?? '';
-    reconnectButton.hidden = state !== 'failed';
-  }
-
-  function showRoster() {
-    people.replaceChildren(
-      ...roster.map((name) => {
-        const item = document.createElement('li');
-        const label = document.createElement('span');
-        label.className = 'people__name';
-        label.textContent = name;
-        item.append(label);
-        item.style.setProperty('--hue', hueFor(name));
-        if (name === username) item.classList.add('is-you');
-        return item;
-      }),
-    );
-    const count = `${roster.length}`;
-    byId('people-count').textContent = count;
-    byId('online-count').textContent = `${count} online`;
+  function showConnection() {
+    // Connected but unanswered: as good as offline to the reader (ably-js will say so itself later).
+    const state = ablyState === 'connected' && !responsive ? 'disconnected' : ablyState;
+    connectedBefore ||= online();
+    view.showConnection({ state, label: CONNECTION_LABELS[state] ?? state, warn: connectedBefore && !online() });
+    if (roster) view.showPeople(roster, { stale: !online() });
+    outbox.setOnline(online());
+    render();
   }
 
   function showTypists() {
-    clearTimeout(typingTimer);
-    typingLine.textContent = describeTypists(typists.names(username));
+    clock.clearTimeout(typingTimer);
+    view.showTyping(describeTypists(typists.names(username, clock.now())));
     const nextExpiry = typists.nextExpiry();
-    if (nextExpiry !== null) typingTimer = setTimeout(showTypists, nextExpiry - Date.now() + 20);
+    if (nextExpiry !== null) typingTimer = clock.setTimeout(showTypists, nextExpiry - clock.now() + 20);
   }
 
-  const session = connectToChat({
-    identity,
-    connectionOptions,
-    tokenRequest,
-    listener: {
-      connectionState(state, reason) {
-        showConnection(state, reason);
-        if (state === 'failed' && reason?.statusCode === 403) onLost(reason);
-      },
-      messages(ablyMessages) {
-        for (const message of ablyMessages) {
-          const entry = entryFromAbly(message);
-          if (entry) log.receive(entry);
-          else console.warn('Skipped a malformed chat message', message);
-        }
-        render();
-      },
-      caughtUp(error) {
-        if (!caughtUpBefore) {
-          if (error) log.addNotice('Earlier messages could not be loaded.');
-          log.addNotice('Connected to chat! ⚡️');
-        } else {
-          log.addNotice(error ? 'Reconnected, but missed messages could not be loaded.' : 'Reconnected ⚡️');
-        }
-        caughtUpBefore = true;
-        render();
-      },
-      presenceEvent(event) {
-        // Only an update carries a fresh typing signal; entering, leaving or a sync ends any old one.
-        const isTyping = event.action === 'update' && event.data?.typing === true;
-        typists.update(event.connectionId, event.clientId, isTyping);
-        showTypists();
-      },
-      presence(members) {
-        const next = rosterFrom(members);
-        if (roster) {
-          const { joined, left } = rosterChanges(roster, next);
-          for (const name of joined) if (name !== username) log.addNotice('joined', { about: name });
-          for (const name of left) if (name !== username) log.addNotice('left', { about: name });
-          render();
-        }
-        roster = next;
-        showRoster();
-      },
+  function showHold() {
+    clock.clearTimeout(holdTimer);
+    const left = Math.ceil((outbox.holdUntil - clock.now()) / 1000);
+    view.showHold(outbox.size && left > 0 ? left : 0);
+    if (left > 0) holdTimer = clock.setTimeout(showHold, Math.min(1000, outbox.holdUntil - clock.now()));
+  }
+
+  function deliver(entry) {
+    return identity.withSession((current) => send({ session: current, id: entry.requestId, text: entry.text }));
+  }
+
+  const outbox = new Outbox({
+    deliver,
+    clock,
+    report(entry, status, detail) {
+      if (status === 'sent') log.markSent(entry.id, detail?.message);
+      else if (status === 'failed') log.markFailed(entry.id, detail?.message); // a lost name is onLost's
+      else if (status === 'sending') log.markSending(entry.id);
+      else log.markWaiting(entry.id);
+      if (status === 'held' || status === 'sent') showHold();
+      render();
     },
   });
-  reconnectButton.addEventListener('click', () => session.reconnectIfDown());
 
-  const composer = setUpComposer(byId('composer'), {
-    onSend(text) {
+  function countUnread(entries) {
+    if (visible) return;
+    unread += entries.filter((entry) => entry.username !== username).length;
+    view.showUnread(unread);
+  }
+
+  function noticeLeft(name) {
+    pendingLeaves.delete(name);
+    if (!roster?.includes(name)) {
+      log.addNotice('left', { about: name, now: clock.now() });
+      render();
+    }
+  }
+
+  const listener = {
+    connectionState(state, reason) {
+      ablyState = state;
+      if (state !== 'connected') responsive = true; // judged afresh on the next connection
+      showConnection();
+      if (state === 'failed' && reason?.statusCode === 403) onLost(reason);
+    },
+    responsive(answering) {
+      if (answering === responsive) return;
+      responsive = answering;
+      showConnection();
+    },
+    messages(ablyMessages) {
+      const added = [];
+      for (const message of ablyMessages) {
+        const entry = entryFromAbly(message);
+        if (entry && log.receive(entry)) added.push(entry);
+        else if (!entry) console.warn('Skipped a malformed chat message', message);
+      }
+      countUnread(added);
+      render();
+    },
+    caughtUp(error, hasEarlier) {
+      if (!caughtUpBefore) {
+        if (error) log.addNotice('Earlier messages could not be loaded.', { now: clock.now() });
+        log.addNotice('Connected to chat! ⚡️', { now: clock.now() });
+        history = hasEarlier ? 'more' : 'none';
+      } else {
+        log.addNotice(error ? 'Reconnected, but missed messages could not be loaded.' : 'Reconnected ⚡️',
+          { now: clock.now() });
+      }
+      caughtUpBefore = true;
+      render();
+    },
+    presenceEvent(event) {
+      // Only an update carries a fresh typing signal; entering, leaving or a sync ends any old one.
+      const isTyping = event.action === 'update' && event.data?.typing === true;
+      typists.update(event.connectionId, event.clientId, isTyping, clock.now());
+      showTypists();
+    },
+    presence(members) {
+      const next = rosterFrom(members);
+      if (roster) {
+        const { joined, left } = rosterChanges(roster, next);
+        for (const name of joined.filter((who) => who !== username)) {
+          if (pendingLeaves.has(name)) clock.clearTimeout(pendingLeaves.get(name)); // back within the grace
+          else log.addNotice('joined', { about: name, now: clock.now() });
+          pendingLeaves.delete(name);
+        }
+        for (const name of left.filter((who) => who !== username)) {
+          pendingLeaves.set(name, clock.setTimeout(() => noticeLeft(name), LEAVE_GRACE_MS));
+        }
+        render();
+      }
+      roster = next;
+      view.showPeople(roster, { stale: !online() });
+    },
+  };
+  const session = connect(listener);
+
+  return {
+    session,
+    /** The composer's valid, trimmed text: shown at once, sent when it can be, in order. */
+    send(text) {
       // The server publishes the message as `<claim>:<requestId>`: knowing that id now, the
       // page recognises the message when Ably delivers it, whichever arrives first.
       const requestId = crypto.randomUUID();
-      const entry = log.addOutgoing({ id: `${identity.claimId}:${requestId}`, requestId, username, text });
+      const entry = log.addOutgoing({ id: `${identity.claimId}:${requestId}`, requestId, username, text }, clock.now());
       render({ follow: true });
-      deliver(entry);
+      outbox.add(entry);
     },
-    onTyping: (typing) => session.setTyping(typing),
-  });
-
-  async function deliver(entry) {
-    try {
-      const answer = await identity.withSession((current) =>
-        sendMessage({ session: current, id: entry.requestId, text: entry.text }));
-      log.markSent(entry.id, answer?.message);
-    } catch (error) {
-      log.markFailed(entry.id, error.message); // a lost name is the identity's to report (onLost)
-    }
-    render();
-  }
-
-  function retry(id) {
-    const entry = log.get(id);
-    if (!entry) return;
-    log.markSending(id);
-    render();
-    deliver(entry); // the same id: if an earlier attempt did get through, it is still published once
-  }
-
-  function edit(id) {
-    const entry = log.get(id);
-    if (!entry) return;
-    log.remove(id);
-    render();
-    composer.edit(entry.text);
-  }
-
-  return session;
+    typing: (isTyping) => session.setTyping(isTyping),
+    /** A message the server refused: tried again, with the same id. */
+    retry(id) {
+      const entry = log.get(id);
+      if (entry?.status !== 'failed') return;
+      log.markWaiting(id);
+      outbox.add(entry);
+    },
+    /** A refused message back to the composer: returns its text. */
+    takeBack(id) {
+      const entry = log.get(id);
+      if (entry?.status !== 'failed') return null;
+      log.remove(id);
+      render();
+      return entry.text;
+    },
+    async loadEarlier() {
+      if ((history !== 'more' && history !== 'error') || !log.canAddEarlier) return;
+      history = 'loading';
+      render();
+      try {
+        const { messages, hasEarlier } = await session.loadEarlier();
+        log.addEarlier(messages.map(entryFromAbly).filter(Boolean));
+        history = hasEarlier && log.canAddEarlier ? 'more' : 'none';
+      } catch {
+        history = 'error';
+      }
+      render({ keepPlace: true });
+    },
+    /** The tab was hidden or shown: unread messages are counted only while it is hidden. */
+    setVisible(isVisible) {
+      visible = isVisible;
+      if (visible && unread) {
+        unread = 0;
+        view.showUnread(0);
+      }
+      if (visible) session.reconnectIfDown();
+    },
+  };
 }

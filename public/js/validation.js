@@ -66,23 +66,29 @@ export function checkUsername(raw) {
   return { name, error: nameProblem(name) };
 }
 
+// What kind of character a message must not hold `char` is, or null.
+const refusedKind = (char) => MESSAGE_CONTROL.test(char) ? 'control character'
+  : BIDI_CONTROL.test(char) ? 'text-direction control'
+  : FORMAT.test(char) ? 'invisible character'
+  : null;
+
+// The text's code points with the allowed format characters masked, one stand-in per code point.
+const maskedCharacters = (text) =>
+  [...text.replace(EMOJI_JOINER, ' ').replace(FLAG_TAGS, (tags) => 'x'.repeat(lengthOf(tags)))];
+
 /** The first character a message must not hold, as "U+200B (character 6)", counted from 1 in the text as typed. */
 function unseenCharacter(text, offset) {
-  // The allowed format characters are masked, one stand-in per code point, so positions hold.
-  const masked = text.replace(EMOJI_JOINER, ' ').replace(FLAG_TAGS, (tags) => 'x'.repeat(lengthOf(tags)));
-  const chars = [...masked];
-  for (let index = 0; index < chars.length; index += 1) {
-    const char = chars[index];
-    const kind = MESSAGE_CONTROL.test(char) ? 'control character'
-      : BIDI_CONTROL.test(char) ? 'text-direction control'
-      : FORMAT.test(char) ? 'invisible character'
-      : null;
-    if (kind) {
-      const code = char.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
-      return `Remove the ${kind} U+${code} (character ${index + offset}).`;
-    }
-  }
-  return null;
+  const chars = maskedCharacters(text);
+  const index = chars.findIndex(refusedKind);
+  if (index < 0) return null;
+  const code = chars[index].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return `Remove the ${refusedKind(chars[index])} U+${code} (character ${index + offset}).`;
+}
+
+/** `text` without the characters a message must not hold (what the composer's "Remove" does). */
+export function withoutRefusedCharacters(text) {
+  const kept = [...text];
+  return maskedCharacters(text).map((char, index) => (refusedKind(char) ? '' : kept[index])).join('');
 }
 
 export function checkMessage(raw) {

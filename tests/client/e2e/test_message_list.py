@@ -22,7 +22,7 @@ def test_the_51st_message_drops_the_oldest(live_app, join, tag):
     post_many(live_app, tag, CAP + 1, "capped")
 
     expect(message_row(reader, f"capped {tag} #{CAP + 1}")).to_have_count(1)
-    expect(reader.locator("#messages > li")).to_have_count(CAP)
+    expect(reader.locator("#messages .entry")).to_have_count(CAP)
     expect(message_row(reader, f"capped {tag} #1")).to_have_count(0)
     # What is left is the newest run, in order (a notice, if any came, took a row too).
     texts = reader.locator(".entry__text").all_inner_texts()

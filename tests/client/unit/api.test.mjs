@@ -121,7 +121,7 @@ describe('calls to the server', () => {
   test('an error without a JSON body still says something useful', async () => {
     answer(502, '<html>Bad gateway</html>');
     await assert.rejects(sendMessage({ session: 's', id: 'x', text: 'hi' }), {
-      message: 'The server had a problem (502). Try again.',
+      message: 'The chat is not answering right now. Try again soon.',
       status: 502,
     });
   });

@@ -14,8 +14,8 @@ const publicDir = fileURLToPath(new URL('../../../public/', import.meta.url));
 const ASSET_URL = /(?:src|href)="(\/[^"]+)"/g;
 // page file -> its module script, the hashed name the build gives it, and its budget in bytes.
 const PAGES = {
-  'index.html': { entry: 'js/lobby-page.js', built: /^\/assets\/lobby-page-[A-Z0-9]{8}\.js$/, budget: 12_000 },
-  'room.html': { entry: 'js/room-page.js', built: /^\/assets\/room-page-[A-Z0-9]{8}\.js$/, budget: 52_000 },
+  'index.html': { entry: 'js/main/lobby-page.js', built: /^\/assets\/lobby-page-[A-Z0-9]{8}\.js$/, budget: 12_000 },
+  'room.html': { entry: 'js/main/room-page.js', built: /^\/assets\/room-page-[A-Z0-9]{8}\.js$/, budget: 52_000 },
 };
 const scratch = mkdtempSync(path.join(tmpdir(), 'chat-build-'));
 let site;
