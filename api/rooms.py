@@ -2,8 +2,8 @@
 
 from flask import Blueprint, current_app, jsonify, request
 
-from chat.rate_limits import ROOMS_PER_IP
 from chat.lobby import CACHE_S, Lobby
+from chat.rate_limits import ROOMS_PER_IP
 from chat.rooms import DEFAULT_ROOM
 from chat.web import create_app, enforce_address, services
 

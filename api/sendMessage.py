@@ -3,8 +3,8 @@ session's room. A `username` or `room` in the body must agree with the session."
 
 from flask import Blueprint, jsonify, request
 
-from chat.rate_limits import SEND_PER_IP, SEND_PER_USER
 from chat.messages import EVENT, outgoing_message
+from chat.rate_limits import SEND_PER_IP, SEND_PER_USER
 from chat.rooms import channel_for, clean_room
 from chat.sessions import check_agrees
 from chat.validation import clean_message_id, clean_message_text, clean_username

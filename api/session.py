@@ -29,10 +29,17 @@ def claim():
         claim_id, key = claim_name(name, room, chat.ably, chat.holders, chat.clock(), current=current_session())
     except NameTaken as taken:
         headers = {"Retry-After": str(taken.retry_after)} if taken.retry_after else {}
-        return error_response(409, "that name is taken in this room right now; pick another", field="username",
-                              headers=headers)
-    return jsonify(username=name, room=room, claim=claim_id, session=chat.sessions.issue(name, room, claim_id, key),
-                   expiresIn=SESSION_MAX_AGE_S, renewIn=RENEW_AFTER_S)
+        return error_response(
+            409, "that name is taken in this room right now; pick another", field="username", headers=headers
+        )
+    return jsonify(
+        username=name,
+        room=room,
+        claim=claim_id,
+        session=chat.sessions.issue(name, room, claim_id, key),
+        expiresIn=SESSION_MAX_AGE_S,
+        renewIn=RENEW_AFTER_S,
+    )
 
 
 @routes.delete("/api/session", provide_automatic_options=False)

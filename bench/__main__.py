@@ -25,15 +25,15 @@ SECTIONS = {  # module in bench/ -> heading
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("sections", nargs="*", metavar="SECTION",
-                        help=f"any of {', '.join(SECTIONS)} (default: all)")
-    parser.add_argument("--update", action="store_true",
-                        help="write a partial run's sections into bench/results.md, keeping the others")
+    parser.add_argument("sections", nargs="*", metavar="SECTION", help=f"any of {', '.join(SECTIONS)} (default: all)")
+    parser.add_argument(
+        "--update", action="store_true", help="write a partial run's sections into bench/results.md, keeping the others"
+    )
     arguments = parser.parse_args()
     chosen = arguments.sections or list(SECTIONS)
     if unknown := [name for name in chosen if name not in SECTIONS]:
         parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     load_before = os.getloadavg()
     results = []
     for name in chosen:
@@ -50,9 +50,11 @@ def main() -> int:
     plot = write_plot(results)
     if set(chosen) != set(SECTIONS):
         loads = [" / ".join(f"{value:.2f}" for value in load) for load in (load_before, os.getloadavg())]
-        note = (f"- Updated {started:%Y-%m-%d %H:%M} UTC: {', '.join(SECTIONS[name] for name in chosen)} "
-                f"(BENCH_SCALE={scale():g}, load average before {loads[0]}, after {loads[1]}); sections not named "
-                "in an update are from the date above")
+        note = (
+            f"- Updated {started:%Y-%m-%d %H:%M} UTC: {', '.join(SECTIONS[name] for name in chosen)} "
+            f"(BENCH_SCALE={scale():g}, load average before {loads[0]}, after {loads[1]}); sections not named "
+            "in an update are from the date above"
+        )
         path = update_results(note, results, plot)
         print(f"\nUpdated {', '.join(SECTIONS[name] for name in chosen)} in {path}" + (f"; {plot}" if plot else ""))
         return 0

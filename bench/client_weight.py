@@ -45,16 +45,23 @@ def brotli_size(data: bytes, quality: int = 11) -> int:
 
 def record(page) -> tuple[list, list]:
     requests, sockets = [], []
-    page.on("request", lambda request: requests.append(request))
+    page.on("request", requests.append)
     page.on("websocket", lambda socket: sockets.append(socket.url))
     return requests, sockets
 
 
 def summary(requests: list, sockets: list, elapsed_ms: float) -> dict:
-    shipped = {urlsplit(r.url).path: r.response().body()
-               for r in requests if r.resource_type in SHIPPED_TYPES and r.response() is not None}
-    return {"ms": elapsed_ms, "shipped": shipped, "sockets": sockets,
-            "requests": [(r.resource_type, urlsplit(r.url).path) for r in requests]}
+    shipped = {
+        urlsplit(r.url).path: r.response().body()
+        for r in requests
+        if r.resource_type in SHIPPED_TYPES and r.response() is not None
+    }
+    return {
+        "ms": elapsed_ms,
+        "shipped": shipped,
+        "sockets": sockets,
+        "requests": [(r.resource_type, urlsplit(r.url).path) for r in requests],
+    }
 
 
 def load_lobby(browser, url: str) -> dict:
@@ -83,8 +90,9 @@ def load_room_until_connected(browser, url: str, name: str) -> dict:
         page.goto(url)
         page.fill("#username", name)
         page.click("#connect")
-        page.wait_for_selector('#connection-status[data-state="connected"]', state="attached",
-                               timeout=CONNECT_TIMEOUT_MS)
+        page.wait_for_selector(
+            '#connection-status[data-state="connected"]', state="attached", timeout=CONNECT_TIMEOUT_MS
+        )
         connected_at = page.evaluate("() => window.benchConnectedAt")
         page.wait_for_load_state("networkidle")  # so that every counted response has its body
         before = [r for r in requests if r.timing["startTime"] <= connected_at]
@@ -97,8 +105,9 @@ def browse(loads: int) -> dict[str, list[dict]]:
     with running_app() as app, chromium.running_chromium() as browser:
         return {
             "lobby": [load_lobby(browser, app.url) for _ in range(loads)],
-            "room": [load_room_until_connected(browser, f"{app.url}/r/bench", f"bench{index}")
-                     for index in range(loads)],
+            "room": [
+                load_room_until_connected(browser, f"{app.url}/r/bench", f"bench{index}") for index in range(loads)
+            ],
         }
 
 
@@ -110,7 +119,7 @@ def run() -> list[Table]:
         return [Table("Client weight", ["Result"], [[f"not measured: {missing}"]])]
     try:
         loads = browse(scaled(3, minimum=1))
-    except Exception as error:  # the page is being changed by others: say why, don't crash the run
+    except Exception as error:  # noqa: BLE001 (the page is being changed by others: say why, don't crash the run)
         reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
         return [Table("Client weight", ["Result"], [[f"the page did not load as expected ({reason})"]])]
     return [bytes_table(loads, packaged_sdk), requests_table(loads)]
@@ -131,27 +140,31 @@ def bytes_table(loads: dict[str, list[dict]], packaged_sdk: bytes) -> Table:
         shipped = sorted(loads[key][0]["shipped"].items(), key=lambda item: -len(item[1]))
         page_rows = [[goal["label"], path, *sizes(body), ratio(brotli_size(body), sdk[2])] for path, body in shipped]
         code = [sum(row[column] for row in page_rows if is_code(row[1])) for column in (2, 3, 4)]
-        rows += page_rows + [[goal["label"], "**JS + CSS**", *code, ratio(code[2], sdk[2])]]
+        rows += [*page_rows, [goal["label"], "**JS + CSS**", *code, ratio(code[2], sdk[2])]]
         met = "met" if code[2] <= goal["budget_bytes"] else f"not met, {code[2] - goal['budget_bytes']:,} bytes over"
-        verdicts.append(f"{goal['label']}: {code[2]:,} bytes of JS + CSS with brotli "
-                        f"(goal ≤ {goal['budget_bytes']:,}: {met})")
-        on_the_fly.append(f"{sum(brotli_size(body, quality=5) for path, body in shipped if is_code(path)):,} "
-                          f"bytes for the {key}")
+        verdicts.append(
+            f"{goal['label']}: {code[2]:,} bytes of JS + CSS with brotli (goal ≤ {goal['budget_bytes']:,}: {met})"
+        )
+        on_the_fly.append(
+            f"{sum(brotli_size(body, quality=5) for path, body in shipped if is_code(path)):,} bytes for the {key}"
+        )
     rows.append(["", "`ably.min.js` alone (packaged UMD build)", *sdk, "1.00×"])
     return Table(
         title="Client weight: what each page loads",
         columns=["Page", "File", "raw bytes", "gzip bytes", "brotli bytes", "brotli / ably.min.js"],
         rows=rows,
         interpretation="; ".join(verdicts) + ".",
-        notes=["The documents, scripts and stylesheets the browser requested (the lobby until the network was "
-               "idle, a room's link until `#connection-status[data-state=connected]`), as `vercel dev` served "
-               "them (the same files `vercel build` deploys), each compressed on its own: gzip -9 and brotli at "
-               "quality 11. Vercel's CDN compresses with brotli when the browser accepts it, at a level it does "
-               f"not document; at quality 5, a typical on-the-fly level, JS + CSS come to {' and '.join(on_the_fly)}.",
-               "The room's script holds the ably-js modules it uses (realtime, WebSocket, fetch, presence and "
-               "the Rest plugin that `channel.history()` needs); the lobby holds none. Both pages share the "
-               "stylesheet, so a room opened from the lobby finds it cached. Source maps are fetched only by "
-               "developer tools, so they are not counted."],
+        notes=[
+            "The documents, scripts and stylesheets the browser requested (the lobby until the network was "
+            "idle, a room's link until `#connection-status[data-state=connected]`), as `vercel dev` served "
+            "them (the same files `vercel build` deploys), each compressed on its own: gzip -9 and brotli at "
+            "quality 11. Vercel's CDN compresses with brotli when the browser accepts it, at a level it does "
+            f"not document; at quality 5, a typical on-the-fly level, JS + CSS come to {' and '.join(on_the_fly)}.",
+            "The room's script holds the ably-js modules it uses (realtime, WebSocket, fetch, presence and "
+            "the Rest plugin that `channel.history()` needs); the lobby holds none. Both pages share the "
+            "stylesheet, so a room opened from the lobby finds it cached. Source maps are fetched only by "
+            "developer tools, so they are not counted.",
+        ],
     )
 
 
@@ -161,11 +174,14 @@ def requests_table(loads: dict[str, list[dict]]) -> Table:
         counts = [len(load["requests"]) + len(load["sockets"]) for load in loads[key]]
         rows.append([goal["label"], *counts, goal["budget_requests"]])
         met = "met" if max(counts) <= goal["budget_requests"] else "not met"
-        verdicts.append(f"{goal['label']}: {max(counts)} (goal ≤ {goal['budget_requests']}: {met}; "
-                        f"median {median([load['ms'] for load in loads[key]]):.0f} ms)")
+        verdicts.append(
+            f"{goal['label']}: {max(counts)} (goal ≤ {goal['budget_requests']}: {met}; "
+            f"median {median([load['ms'] for load in loads[key]]):.0f} ms)"
+        )
         first = loads[key][0]
-        sequence = [path for _, path in first["requests"]] + [f"{urlsplit(url).path} (WebSocket)"
-                                                              for url in first["sockets"]]
+        sequence = [path for _, path in first["requests"]] + [
+            f"{urlsplit(url).path} (WebSocket)" for url in first["sockets"]
+        ]
         notes.append(f"{goal['label']}, first load, in order: {', '.join(sequence)}.")
     return Table(
         title="Requests from navigation",

@@ -38,12 +38,23 @@ def load(relative_path: str):
 def call(app, method: str, route: str) -> str:
     body = BODY if method == "POST" else b""
     environ = {
-        "REQUEST_METHOD": method, "PATH_INFO": route, "QUERY_STRING": "", "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+        "REQUEST_METHOD": method,
+        "PATH_INFO": route,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
         "HTTP_AUTHORIZATION": f"Bearer {os.environ.get('COLD_PROBE_SESSION', '')}",
-        "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
-        "wsgi.version": (1, 0), "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
     }
     statuses = []
     b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
@@ -51,7 +62,7 @@ def call(app, method: str, route: str) -> str:
 
 
 def main() -> None:
-    function, method, route, preload = (sys.argv[1:] + [""])[:4]
+    function, method, route, preload = ([*sys.argv[1:], ""])[:4]
     for module in filter(None, preload.split(",")):
         importlib.import_module(module)
     preloaded_ns = time.time_ns()
@@ -61,8 +72,18 @@ def main() -> None:
     print(REQUEST_MARKER, file=sys.stderr, flush=True)
     status = call(app, method, route)
     responded_ns = time.time_ns()
-    print(json.dumps({"status": int(status.split()[0]), "started_ns": STARTED_NS, "preloaded_ns": preloaded_ns,
-                      "imported_ns": imported_ns, "responded_ns": responded_ns}), flush=True)
+    print(
+        json.dumps(
+            {
+                "status": int(status.split()[0]),
+                "started_ns": STARTED_NS,
+                "preloaded_ns": preloaded_ns,
+                "imported_ns": imported_ns,
+                "responded_ns": responded_ns,
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -41,10 +41,12 @@ class Variant:
 
 
 HELLO_AS_RUN = Variant("(a) hello-world Flask", HELLO)
-SEND_FLOOR = Variant("(b) Flask + AblyRestSync, publish",
-                     ("bench/cold_functions/send_floor.py", "POST", "/api/sendMessage"))
-TOKEN_FLOOR = Variant("(b') Flask + AblyRestSync, TokenRequest",
-                      ("bench/cold_functions/token_floor.py", "GET", "/api/ably/auth"))
+SEND_FLOOR = Variant(
+    "(b) Flask + AblyRestSync, publish", ("bench/cold_functions/send_floor.py", "POST", "/api/sendMessage")
+)
+TOKEN_FLOOR = Variant(
+    "(b') Flask + AblyRestSync, TokenRequest", ("bench/cold_functions/token_floor.py", "GET", "/api/ably/auth")
+)
 SEND_AS_RUN = Variant("(c) api/sendMessage.py", SEND_MESSAGE)
 AUTH_AS_RUN = Variant("(d) api/ably/auth.py", ("api/ably/auth.py", "GET", "/api/ably/auth"))
 DESIGN = [HELLO_AS_RUN, SEND_FLOOR, TOKEN_FLOOR, SEND_AS_RUN, AUTH_AS_RUN]
@@ -52,9 +54,14 @@ HELLO_NO_PYC = Variant("(a) hello-world Flask, no .pyc", HELLO, bytecode=False, 
 SEND_NO_PYC = Variant("(c) api/sendMessage.py, no .pyc", SEND_MESSAGE, bytecode=False, every=3)
 RATE_LIMITS = [
     HELLO_AS_RUN,
-    Variant("hello + limits 5.8 (moving window, memory)", ("bench/cold_functions/limits_memory.py", "POST", "/api/hello")),
-    Variant("hello + Flask-Limiter 4.1 (memory://)",
-            ("bench/cold_functions/flask_limiter_memory.py", "POST", "/api/hello"), compared=True),
+    Variant(
+        "hello + limits 5.8 (moving window, memory)", ("bench/cold_functions/limits_memory.py", "POST", "/api/hello")
+    ),
+    Variant(
+        "hello + Flask-Limiter 4.1 (memory://)",
+        ("bench/cold_functions/flask_limiter_memory.py", "POST", "/api/hello"),
+        compared=True,
+    ),
 ]
 VARIANTS = list(dict.fromkeys([*DESIGN, HELLO_NO_PYC, SEND_NO_PYC, *RATE_LIMITS]))
 IMPORTTIME_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)$")
@@ -63,8 +70,12 @@ PHASES = ["interpreter start", "runtime imports", "function imports", "first req
 
 def runtime_imports(python: Path) -> list[str]:
     """The modules vercel_runtime/vc_init.py imports at its top, before it imports the function."""
-    found = subprocess.run([python, "-c", "import importlib.util; print(importlib.util.find_spec("
-                            "'vercel_runtime.vc_init').origin)"], capture_output=True, text=True, check=True)
+    found = subprocess.run(
+        [python, "-c", "import importlib.util; print(importlib.util.find_spec('vercel_runtime.vc_init').origin)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     modules = []
     for node in ast.parse(Path(found.stdout.strip()).read_text()).body:
         if isinstance(node, ast.Import):
@@ -93,8 +104,14 @@ class Probe:
             env["PYTHONPATH"] = self.compared_path
         path, method, route = variant.function
         spawned_ns = time.time_ns()
-        done = subprocess.run([self.python, *python_flags, "bench/cold_probe.py", path, method, route, self.preload],
-                              cwd=self.project, env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [self.python, *python_flags, "bench/cold_probe.py", path, method, route, self.preload],
+            cwd=self.project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if done.returncode or not done.stdout.strip():
             raise RuntimeError(f"the probe failed for {variant.label}:\n{done.stderr[-2000:]}")
         probe = json.loads(done.stdout)
@@ -108,8 +125,24 @@ class Probe:
 
 def install_compared(python: Path, target: Path) -> None:
     uv = Path(sys.executable).with_name("uv")
-    subprocess.run([uv, "pip", "install", "--quiet", "--python", python, "--target", target, "--no-deps",
-                    "--compile-bytecode", "-r", COMPARED_REQUIREMENTS], check=True, timeout=300)
+    subprocess.run(
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            python,
+            "--target",
+            target,
+            "--no-deps",
+            "--compile-bytecode",
+            "-r",
+            COMPARED_REQUIREMENTS,
+        ],
+        check=True,
+        timeout=300,
+    )
 
 
 def parse_importtime(stderr: str) -> dict[str, dict]:
@@ -143,8 +176,12 @@ def run() -> list[Table]:
             # Every probe sends the same session, as a page would: the function checks it (a fresh
             # process has no record of the name without REDIS_URL, so the signature decides).
             session = held_session(settings_for(emulator), "Ana", "general")
-            env = {**os.environ, "ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url,
-                   "COLD_PROBE_SESSION": session}
+            env = {
+                **os.environ,
+                "ABLY_API_KEY": emulator.key,
+                "ABLY_ENDPOINT": emulator.url,
+                "COLD_PROBE_SESSION": session,
+            }
             probe = Probe(project, python, env, str(empty_cache), str(Path(scratch) / "compared"))
             timings = {variant: [] for variant in VARIANTS}
             for index in range(spawn_rounds):
@@ -157,8 +194,13 @@ def run() -> list[Table]:
                 for variant in importtimes:
                     importtimes[variant].append(parse_importtime(probe.spawn(variant, ("-X", "importtime"))[1]))
         bundles = bundle_table(output, project)
-    return [cold_start_table(timings), no_bytecode_table(timings), rate_limit_table(timings),
-            import_table(importtimes), bundles]
+    return [
+        cold_start_table(timings),
+        no_bytecode_table(timings),
+        rate_limit_table(timings),
+        import_table(importtimes),
+        bundles,
+    ]
 
 
 def p50(runs: list[dict], phase: str = "total") -> float:
@@ -177,9 +219,18 @@ def cold_start_table(timings: dict[Variant, list[dict]]) -> Table:
     for variant in DESIGN:
         runs = timings[variant]
         floor = floor_of.get(variant)
-        rows.append([variant.label, len(runs), ms[variant], p90(runs), *(p50(runs, phase) for phase in PHASES),
-                     ratio(ms[variant], hello), ratio(ms[variant], ms[floor]) if floor else "–",
-                     ("yes" if ms[variant] <= GOAL * ms[floor] else "no") if floor else "–"])
+        rows.append(
+            [
+                variant.label,
+                len(runs),
+                ms[variant],
+                p90(runs),
+                *(p50(runs, phase) for phase in PHASES),
+                ratio(ms[variant], hello),
+                ratio(ms[variant], ms[floor]) if floor else "–",
+                ("yes" if ms[variant] <= GOAL * ms[floor] else "no") if floor else "–",
+            ]
+        )
     send, auth = ms[SEND_AS_RUN], ms[AUTH_AS_RUN]
 
     def verdict(value: float, floor: float) -> str:
@@ -190,10 +241,10 @@ def cold_start_table(timings: dict[Variant, list[dict]]) -> Table:
         columns=["Function", "n", "p50 ms", "p90 ms", *PHASES, "p50 / (a)", "p50 / its floor", f"≤ {GOAL}×"],
         rows=rows,
         interpretation=f"sendMessage's first publish takes {ratio(send, send_floor)} the floor's (c)/(b), goal "
-                       f"≤ {GOAL}×: {verdict(send, send_floor)}; the token function's first token "
-                       f"{ratio(auth, token_floor)} its floor's (d)/(b'): {verdict(auth, token_floor)}. What the SDK "
-                       f"costs: (b)/(a) = {ratio(send_floor, hello)}, {send_floor - hello:.0f} ms over hello-world "
-                       f"Flask; sendMessage (c)/(a) = {ratio(send, hello)}.",
+        f"≤ {GOAL}×: {verdict(send, send_floor)}; the token function's first token "
+        f"{ratio(auth, token_floor)} its floor's (d)/(b'): {verdict(auth, token_floor)}. What the SDK "
+        f"costs: (b)/(a) = {ratio(send_floor, hello)}, {send_floor - hello:.0f} ms over hello-world "
+        f"Flask; sendMessage (c)/(a) = {ratio(send, hello)}.",
         notes=[
             "Every function runs from the output of a real `vercel build` with VERCEL_PYTHON_COMPILEALL=1: its "
             "Python environment (only requirements.txt and Vercel's runtime), the bytecode it compiled, "
@@ -211,47 +262,74 @@ def cold_start_table(timings: dict[Variant, list[dict]]) -> Table:
             "Fresh processes, one of each variant per round in rotating order; the machine is shared, so "
             "compare ratios within a run.",
         ],
-        data={"phases": {variant.label: {phase: p50(timings[variant], phase) for phase in PHASES}
-                         for variant in VARIANTS if variant in DESIGN or not variant.bytecode},
-              "goals": [(GOAL * send_floor, f"goal for (c): {GOAL}× (b)"),
-                        (GOAL * token_floor, f"goal for (d): {GOAL}× (b')")],
-              "bytecode": {variant.label: variant.bytecode for variant in VARIANTS}},
+        data={
+            "phases": {
+                variant.label: {phase: p50(timings[variant], phase) for phase in PHASES}
+                for variant in VARIANTS
+                if variant in DESIGN or not variant.bytecode
+            },
+            "goals": [
+                (GOAL * send_floor, f"goal for (c): {GOAL}× (b)"),
+                (GOAL * token_floor, f"goal for (d): {GOAL}× (b')"),
+            ],
+            "bytecode": {variant.label: variant.bytecode for variant in VARIANTS},
+        },
     )
 
 
 def no_bytecode_table(timings: dict[Variant, list[dict]]) -> Table:
-    rows = [[variant.label, len(timings[variant]), p50(timings[variant]), p90(timings[variant]),
-             *(p50(timings[variant], phase) for phase in PHASES)] for variant in (HELLO_NO_PYC, SEND_NO_PYC)]
+    rows = [
+        [
+            variant.label,
+            len(timings[variant]),
+            p50(timings[variant]),
+            p90(timings[variant]),
+            *(p50(timings[variant], phase) for phase in PHASES),
+        ]
+        for variant in (HELLO_NO_PYC, SEND_NO_PYC)
+    ]
     send, send_no_pyc = p50(timings[SEND_AS_RUN]), p50(timings[SEND_NO_PYC])
     return Table(
         title="Cold start without bytecode (Vercel's default without VERCEL_PYTHON_COMPILEALL)",
         columns=["Function", "n", "p50 ms", "p90 ms", *PHASES],
         rows=rows,
         interpretation=f"Without bytecode a cold sendMessage takes {ratio(send_no_pyc, send)} its own time with "
-                       "bytecode.",
-        notes=[f"No bytecode is read at all, as in a build without the flag; measured in one round out of "
-               f"{HELLO_NO_PYC.every}."],
+        "bytecode.",
+        notes=[
+            f"No bytecode is read at all, as in a build without the flag; measured in one round out of "
+            f"{HELLO_NO_PYC.every}."
+        ],
     )
 
 
 def rate_limit_table(timings: dict[Variant, list[dict]]) -> Table:
     hello, send = p50(timings[HELLO_AS_RUN]), p50(timings[SEND_AS_RUN])
-    rows = [[variant.label, p50(timings[variant]), p90(timings[variant]), p50(timings[variant], "function imports"),
-             p50(timings[variant], "first request"), p50(timings[variant]) - hello, ratio(p50(timings[variant]), hello)]
-            for variant in RATE_LIMITS]
+    rows = [
+        [
+            variant.label,
+            p50(timings[variant]),
+            p90(timings[variant]),
+            p50(timings[variant], "function imports"),
+            p50(timings[variant], "first request"),
+            p50(timings[variant]) - hello,
+            ratio(p50(timings[variant]), hello),
+        ]
+        for variant in RATE_LIMITS
+    ]
     added = {variant.label: p50(timings[variant]) - hello for variant in RATE_LIMITS[1:]}
     return Table(
         title="Rate-limit engines: what each adds to a cold start (memory storage, with bytecode)",
         columns=["Function", "p50 ms", "p90 ms", "function imports", "first request", "Δ p50 vs hello", "p50 / hello"],
         rows=rows,
         interpretation="Importing and using them adds "
-                       + " and ".join(f"{ms:.0f} ms ({label.split(' (')[0].removeprefix('hello + ')})"
-                                      for label, ms in added.items())
-                       + f" to a cold start; sendMessage takes {send - p50(timings[SEND_FLOOR]):.0f} ms more "
-                         "than its floor (b).",
-        notes=["limits is one of the functions' own packages; Flask-Limiter is installed from "
-               f"{COMPARED_REQUIREMENTS.relative_to(Path(__file__).parents[1])} next to the build's packages, "
-               "with bytecode, for its row only; one limit per IP, checked on the request."],
+        + " and ".join(f"{ms:.0f} ms ({label.split(' (')[0].removeprefix('hello + ')})" for label, ms in added.items())
+        + f" to a cold start; sendMessage takes {send - p50(timings[SEND_FLOOR]):.0f} ms more "
+        "than its floor (b).",
+        notes=[
+            "limits is one of the functions' own packages; Flask-Limiter is installed from "
+            f"{COMPARED_REQUIREMENTS.relative_to(Path(__file__).parents[1])} next to the build's packages, "
+            "with bytecode, for its row only; one limit per IP, checked on the request."
+        ],
     )
 
 
@@ -273,28 +351,40 @@ def import_table(importtimes: dict[Variant, list[dict]], top: int = 12) -> Table
     rows = []
     for package in packages:
         phases = {entry["phase"] for name, entry in send_runs[0].items() if name.split(".")[0] == package}
-        rows.append([package, package_ms(SEND_AS_RUN, package), package_ms(SEND_FLOOR, package),
-                     package_ms(HELLO_AS_RUN, package), len([m for m in send_runs[0] if m.split(".")[0] == package]),
-                     " + ".join(sorted(phases))])
-    totals = {variant: median([sum(m["self"] for m in run.values()) for run in runs])
-              for variant, runs in importtimes.items()}
-    during_request = median([sum(m["self"] for m in run.values() if m["phase"] == "first request")
-                             for run in send_runs])
+        rows.append(
+            [
+                package,
+                package_ms(SEND_AS_RUN, package),
+                package_ms(SEND_FLOOR, package),
+                package_ms(HELLO_AS_RUN, package),
+                len([m for m in send_runs[0] if m.split(".")[0] == package]),
+                " + ".join(sorted(phases)),
+            ]
+        )
+    totals = {
+        variant: median([sum(m["self"] for m in run.values()) for run in runs]) for variant, runs in importtimes.items()
+    }
+    during_request = median(
+        [sum(m["self"] for m in run.values() if m["phase"] == "first request") for run in send_runs]
+    )
     rows.append(["all", totals[SEND_AS_RUN], totals[SEND_FLOOR], totals[HELLO_AS_RUN], len(send_runs[0]), ""])
     return Table(
         title=f"Imports on top of the runtime's, by top-level package (`python -X importtime`, self time, top {top})",
         columns=["Package", "(c) sendMessage ms", "(b) floor ms", "(a) hello ms", "modules (c)", "when (c)"],
         rows=rows,
         interpretation=f"sendMessage's imports take {ratio(totals[SEND_AS_RUN], totals[SEND_FLOOR])} those of its "
-                       f"floor (b) and {ratio(totals[SEND_AS_RUN], totals[HELLO_AS_RUN])} those of hello-world "
-                       f"Flask; {during_request:.1f} ms of them happen during its first request.",
-        notes=[f"Median of {len(send_runs)} `-X importtime` run(s) in the build's environment, with bytecode; "
-               "importtime's own overhead inflates every figure alike."],
+        f"floor (b) and {ratio(totals[SEND_AS_RUN], totals[HELLO_AS_RUN])} those of hello-world "
+        f"Flask; {during_request:.1f} ms of them happen during its first request.",
+        notes=[
+            f"Median of {len(send_runs)} `-X importtime` run(s) in the build's environment, with bytecode; "
+            "importtime's own overhead inflates every figure alike."
+        ],
     )
 
 
 def bundle_table(output: Path, project: Path) -> Table:
     """What each function's bundle holds, by part, from the filePathMap of the build."""
+
     def part(bundled: str) -> str:
         if bundled.startswith("_vendor/"):
             name = bundled.split("/")[1]
@@ -317,8 +407,10 @@ def bundle_table(output: Path, project: Path) -> Table:
         columns=["Function", "Part", "files", "MiB"],
         rows=rows,
         interpretation=f"vercel.json's excludeFiles keeps the builder's .vercel_python_packages/ ({len(copy):,} "
-                       f"files, {copy_mib:.1f} MiB, never imported) out of every function.",
-        notes=["From each function's filePathMap in the `vercel build` output above. _vendor/pip comes with the "
-               "builder's environment and cannot be excluded. A smaller bundle is faster to fetch and unpack "
-               "on a cold instance; that part of a cold start happens on Vercel and is not measured here."],
+        f"files, {copy_mib:.1f} MiB, never imported) out of every function.",
+        notes=[
+            "From each function's filePathMap in the `vercel build` output above. _vendor/pip comes with the "
+            "builder's environment and cannot be excluded. A smaller bundle is faster to fetch and unpack "
+            "on a cold instance; that part of a cold start happens on Vercel and is not measured here."
+        ],
     )

@@ -13,7 +13,7 @@ import time
 import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -37,8 +37,12 @@ PLOTTED_PERCENTILES = (0.5, 0.9, 0.99)
 
 def chat_payload(seq: int) -> dict:
     """A chat message like the function's, its text carrying the sequence number and send time."""
-    return {"username": "bench", "text": f"{seq} {time.time() * 1000:.3f}", "type": "message",
-            "date": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
+    return {
+        "username": "bench",
+        "text": f"{seq} {time.time() * 1000:.3f}",
+        "type": "message",
+        "date": datetime.now(UTC).isoformat(timespec="milliseconds"),
+    }
 
 
 @dataclass
@@ -73,8 +77,9 @@ class Publishers:
 
     def through_function(self, seq: int) -> None:
         text = chat_payload(seq)["text"]
-        response = self.function.post("/api/sendMessage", headers=self.headers,
-                                      json={"message": text, "id": str(uuid.uuid4())})
+        response = self.function.post(
+            "/api/sendMessage", headers=self.headers, json={"message": text, "id": str(uuid.uuid4())}
+        )
         if response.status_code != 200:
             raise RuntimeError(f"sendMessage answered {response.status_code}: {response.get_data(as_text=True)}")
 
@@ -93,7 +98,7 @@ def latency_rounds(send: dict, listeners: dict, sequence, messages: int) -> dict
     names = list(send)
     measured = set()
     for index in range(WARMUP_MESSAGES + messages):
-        for name in names[index % 2:] + names[:index % 2]:
+        for name in names[index % 2 :] + names[: index % 2]:
             seq = next(sequence)
             if index >= WARMUP_MESSAGES:
                 measured.add(seq)
@@ -114,8 +119,12 @@ def burst(send, listener: JsonLineProcess, server_pid: int, sequence, messages: 
     arrivals = report(listener)
     deliveries = sum(len(a["latenciesMs"]) for a in arrivals)
     seconds = (max(a["lastArrivalMs"] for a in arrivals) - sent_ms) / 1000
-    return {"deliveries": deliveries, "per_second": deliveries / seconds,
-            "server_cpu": cpu_seconds(server_pid) - server_cpu, "client_cpu": cpu_seconds(listener.pid) - client_cpu}
+    return {
+        "deliveries": deliveries,
+        "per_second": deliveries / seconds,
+        "server_cpu": cpu_seconds(server_pid) - server_cpu,
+        "client_cpu": cpu_seconds(listener.pid) - client_cpu,
+    }
 
 
 def run() -> list[Table]:
@@ -136,8 +145,10 @@ def run() -> list[Table]:
         burst_senders = {EMULATOR: publishers.rest_publish, BARE: publishers.bare_broadcast}
         for count in SUBSCRIBER_COUNTS:
             print(f"  {count} subscribers each...", flush=True)
-            with subscribers("ably", emulator.url, emulator.key, count) as ably, \
-                    subscribers("ws", f"ws://127.0.0.1:{bare_port}", "-", count) as bare:
+            with (
+                subscribers("ably", emulator.url, emulator.key, count) as ably,
+                subscribers("ws", f"ws://127.0.0.1:{bare_port}", "-", count) as bare,
+            ):
                 groups = {EMULATOR: ably, BARE: bare}
                 listeners = {name: group.process for name, group in groups.items()}
                 connect_ms[count] = {name: group.connect_ms for name, group in groups.items()}
@@ -146,39 +157,64 @@ def run() -> list[Table]:
                     for _ in range(bursts):
                         for name, listener in listeners.items():
                             throughput[name].append(
-                                burst(burst_senders[name], listener, server_pids[name], sequence, burst_size))
+                                burst(burst_senders[name], listener, server_pids[name], sequence, burst_size)
+                            )
         peak_rss = {name: memory_mib(pid, "VmHWM") for name, pid in server_pids.items()}
-    return [delivery_table(latencies, connect_ms, messages),
-            throughput_table(throughput, peak_rss, max(SUBSCRIBER_COUNTS), burst_size)]
+    return [
+        delivery_table(latencies, connect_ms, messages),
+        throughput_table(throughput, peak_rss, max(SUBSCRIBER_COUNTS), burst_size),
+    ]
 
 
 def delivery_table(latencies: dict, connect_ms: dict, messages: int) -> Table:
     rows, worst, plotted = [], {}, {}
     for count, variants in latencies.items():
         every = {name: [ms for a in arrivals for ms in a["latenciesMs"]] for name, arrivals in variants.items()}
-        plotted[count] = {name: {f"p{round(q * 100)}": percentile(ms, q) for q in PLOTTED_PERCENTILES}
-                          for name, ms in every.items()}
+        plotted[count] = {
+            name: {f"p{round(q * 100)}": percentile(ms, q) for q in PLOTTED_PERCENTILES} for name, ms in every.items()
+        }
         last = {name: [max(a["latenciesMs"]) for a in arrivals] for name, arrivals in variants.items()}
         for name in (EMULATOR, BARE):
-            rows.append([count, name, len(every[name]), median(every[name]), p99(every[name]),
-                         median(last[name]), ratio(median(every[name]), median(every[BARE])),
-                         ratio(p99(every[name]), p99(every[BARE])), connect_ms[count][name] / 1000])
+            rows.append(
+                [
+                    count,
+                    name,
+                    len(every[name]),
+                    median(every[name]),
+                    p99(every[name]),
+                    median(last[name]),
+                    ratio(median(every[name]), median(every[BARE])),
+                    ratio(p99(every[name]), p99(every[BARE])),
+                    connect_ms[count][name] / 1000,
+                ]
+            )
         worst[count] = ratio(median(every[EMULATOR]), median(every[BARE]))
     return Table(
         title="End-to-end delivery: publish to `message` event at each of N subscribers",
-        columns=["N", "Variant", "deliveries", "p50 ms", "p99 ms", "p50 last of N", "p50 / bare",
-                 "p99 / bare", "connect N (s)"],
+        columns=[
+            "N",
+            "Variant",
+            "deliveries",
+            "p50 ms",
+            "p99 ms",
+            "p50 last of N",
+            "p50 / bare",
+            "p99 / bare",
+            "connect N (s)",
+        ],
         rows=rows,
         interpretation="Delivery through the function and the emulator takes "
-                       + ", ".join(f"{r} (N={n})" for n, r in worst.items())
-                       + " the bare broadcast's median latency.",
-        notes=[f"{messages} measured messages per variant and N (after {WARMUP_MESSAGES} warm-up), alternating; "
-               "each message waited for at all N before the next.",
-               "emulator + sendMessage: POST through api/sendMessage.py in this process (Flask test client, "
-               "rate limiters that never refuse) -> REST publish -> emulator -> ably-js 2.28 (JSON protocol) in Node. "
-               "bare: POST to an aiohttp server that send_str()s the body to N `ws` clients in Node.",
-               "Latency = subscriber's clock at the event minus the sender's clock before the POST (same machine). "
-               "'p50 last of N' is the median over messages of the slowest subscriber."],
+        + ", ".join(f"{r} (N={n})" for n, r in worst.items())
+        + " the bare broadcast's median latency.",
+        notes=[
+            f"{messages} measured messages per variant and N (after {WARMUP_MESSAGES} warm-up), alternating; "
+            "each message waited for at all N before the next.",
+            "emulator + sendMessage: POST through api/sendMessage.py in this process (Flask test client, "
+            "rate limiters that never refuse) -> REST publish -> emulator -> ably-js 2.28 (JSON protocol) in Node. "
+            "bare: POST to an aiohttp server that send_str()s the body to N `ws` clients in Node.",
+            "Latency = subscriber's clock at the event minus the sender's clock before the POST (same machine). "
+            "'p50 last of N' is the median over messages of the slowest subscriber.",
+        ],
         data={"latency_percentiles": plotted},
     )
 
@@ -191,21 +227,39 @@ def throughput_table(throughput: dict, peak_rss: dict, count: int, burst_size: i
         rate = median([b["per_second"] for b in bursts])
         server_cpu_per_1k = median([b["server_cpu"] / b["deliveries"] * 1e6 for b in bursts])  # ms per 1,000
         client_cpu_per_1k = median([b["client_cpu"] / b["deliveries"] * 1e6 for b in bursts])
-        rows.append([servers[name], len(bursts), rate, ratio(rate, bare_rate), server_cpu_per_1k,
-                     client_cpu_per_1k, peak_rss[name]])
+        rows.append(
+            [
+                servers[name],
+                len(bursts),
+                rate,
+                ratio(rate, bare_rate),
+                server_cpu_per_1k,
+                client_cpu_per_1k,
+                peak_rss[name],
+            ]
+        )
     emulator_rate = median([b["per_second"] for b in throughput[EMULATOR]])
     return Table(
         title=f"Fan-out throughput at {count:,} connections",
-        columns=["Server", "bursts", "deliveries/s", "/ bare", "server CPU ms per 1k deliveries",
-                 "Node CPU ms per 1k deliveries", "server peak RSS MiB"],
+        columns=[
+            "Server",
+            "bursts",
+            "deliveries/s",
+            "/ bare",
+            "server CPU ms per 1k deliveries",
+            "Node CPU ms per 1k deliveries",
+            "server peak RSS MiB",
+        ],
         rows=rows,
         interpretation=f"The emulator fans out {ratio(emulator_rate, bare_rate)} the bare broadcast's "
-                       "deliveries per second.",
-        notes=[f"Each burst: {burst_size} publishes back to back (the emulator's through ably-python REST, "
-               f"not the function; the bare server's as POSTs), until all {count:,} subscribers have all of "
-               "them; deliveries/s = deliveries / (last arrival - first send). Bursts alternate; medians shown.",
-               "CPU from /proc for the server process and the Node subscriber process during the burst: "
-               "with 2 cores shared by both, the busier one sets the pace.",
-               "Neither server negotiates permessage-deflate (both turn off aiohttp's default, though `ws`, "
-               "ably-js in Node and browsers offer it), so every delivery goes out uncompressed."],
+        "deliveries per second.",
+        notes=[
+            f"Each burst: {burst_size} publishes back to back (the emulator's through ably-python REST, "
+            f"not the function; the bare server's as POSTs), until all {count:,} subscribers have all of "
+            "them; deliveries/s = deliveries / (last arrival - first send). Bursts alternate; medians shown.",
+            "CPU from /proc for the server process and the Node subscriber process during the burst: "
+            "with 2 cores shared by both, the busier one sets the pace.",
+            "Neither server negotiates permessage-deflate (both turn off aiohttp's default, though `ws`, "
+            "ably-js in Node and browsers offer it), so every delivery goes out uncompressed.",
+        ],
     )

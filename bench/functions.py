@@ -25,8 +25,12 @@ def settings_for(emulator) -> Settings:
 
 def send_message_app(settings: Settings, ably: Ably | None = None) -> Flask:
     """A fresh api/sendMessage.py app whose rate limits never refuse a benchmark request."""
-    return create_app(load_function("api/sendMessage.py").routes, settings=settings, ably=ably,
-                      limits=RateLimits(Store(settings.redis_url), scale=GENEROUS))
+    return create_app(
+        load_function("api/sendMessage.py").routes,
+        settings=settings,
+        ably=ably,
+        limits=RateLimits(Store(settings.redis_url), scale=GENEROUS),
+    )
 
 
 def session_headers(settings: Settings, username: str = "bench") -> dict:

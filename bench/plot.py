@@ -7,9 +7,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402 (the backend is chosen first)
+import matplotlib.pyplot as plt
 
-from bench.report import Table  # noqa: E402
+from bench.report import Table
 
 PLOT = Path(__file__).with_name("results.svg")
 PERCENTILE_STYLES = {"p50": "-", "p90": "--", "p99": ":"}
@@ -24,17 +24,31 @@ def plot_latency(axes, percentiles: dict) -> None:
     counts = sorted(percentiles)
     for colour, variant in zip(("#e07a2f", "#4f5f8f"), percentiles[counts[0]]):
         for name, style in PERCENTILE_STYLES.items():
-            axes.plot(counts, [percentiles[count][variant][name] for count in counts], style, color=colour,
-                      marker="o", markersize=3, label=f"{variant}, {name}")
-    axes.set(xscale="log", yscale="log", xticks=counts, xticklabels=[f"{count:,}" for count in counts],
-             xlabel="subscribers (N)", ylabel="publish → event, ms",
-             title="End-to-end delivery latency per N")
+            axes.plot(
+                counts,
+                [percentiles[count][variant][name] for count in counts],
+                style,
+                color=colour,
+                marker="o",
+                markersize=3,
+                label=f"{variant}, {name}",
+            )
+    axes.set(
+        xscale="log",
+        yscale="log",
+        xticks=counts,
+        xticklabels=[f"{count:,}" for count in counts],
+        xlabel="subscribers (N)",
+        ylabel="publish → event, ms",
+        title="End-to-end delivery latency per N",
+    )
     axes.legend(fontsize=7, ncol=2)
     axes.grid(True, which="both", alpha=0.3)
 
 
-def plot_phases(axes, phases: dict[str, dict[str, float]], title: str, goals: list | None = None,
-                legend: bool = False) -> None:
+def plot_phases(
+    axes, phases: dict[str, dict[str, float]], title: str, goals: list | None = None, legend: bool = False
+) -> None:
     labels = list(phases)[::-1]  # the first variant on top
     left = [0.0] * len(labels)
     for colour, phase in zip(PHASE_COLOURS, next(iter(phases.values()))):
@@ -59,13 +73,19 @@ def write_plot(sections: list[tuple[str, list[Table]]]) -> Path | None:
     with_bytecode = {label: phases for label, phases in cold["phases"].items() if cold["bytecode"][label]}
     without = {label: phases for label, phases in cold["phases"].items() if not cold["bytecode"][label]}
     ratios = [4, 1 + len(with_bytecode) / 2.5, 1.3] if latency else [1 + len(with_bytecode) / 2.5, 1.3]
-    figure, panels = plt.subplots(len(ratios), 1, figsize=(9, 11.5 if latency else 6),
-                                  gridspec_kw={"height_ratios": ratios})
+    figure, panels = plt.subplots(
+        len(ratios), 1, figsize=(9, 11.5 if latency else 6), gridspec_kw={"height_ratios": ratios}
+    )
     if latency:
         plot_latency(panels[0], latency["latency_percentiles"])
     middle, bottom = panels[-2:]
-    plot_phases(middle, with_bytecode, "Cold start per phase, with bytecode (after the runtime's imports)",
-                cold.get("goals"), legend=True)
+    plot_phases(
+        middle,
+        with_bytecode,
+        "Cold start per phase, with bytecode (after the runtime's imports)",
+        cold.get("goals"),
+        legend=True,
+    )
     plot_phases(bottom, without, "Cold start per phase, without bytecode (Vercel's default)")
     figure.tight_layout()
     figure.savefig(PLOT, format="svg", metadata={"Date": None})

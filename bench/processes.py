@@ -26,8 +26,14 @@ class JsonLineProcess:
     def __init__(self, command: list[str], env: dict | None = None):
         self.command = command
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **(env or {})}, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            command,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         self.lines: queue.Queue = queue.Queue()
         self.errors: list[str] = []
         threading.Thread(target=self._read_stdout, daemon=True).start()

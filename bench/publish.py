@@ -12,9 +12,8 @@ And the session check alone, which every request to sendMessage and the token fu
 import asyncio
 import time
 import uuid
-from datetime import datetime, timezone
-
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from ably import AblyRealtime
 from ably.types.message import Message
@@ -35,8 +34,12 @@ WARMUP_ROUNDS = 5
 
 
 def chat_data(username: str, text: str) -> dict:
-    return {"username": username, "text": text, "type": "message",
-            "date": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
+    return {
+        "username": username,
+        "text": text,
+        "type": "message",
+        "date": datetime.now(UTC).isoformat(timespec="milliseconds"),
+    }
 
 
 class ConnectionPerRequest(Ably):
@@ -99,8 +102,12 @@ def run() -> list[Table]:
 
         variants = {
             "sendMessage (warm, limits in memory)": lambda i: timed_wsgi_post(warm, body(i), senders[i % 50]),
-            "sendMessage (warm, limits in Redis)": lambda i: timed_wsgi_post(warm_redis, body(i), redis_senders[i % 50]),
-            "connection per request (replaced design)": lambda i: timed_wsgi_post(per_request, body(i), senders[i % 50]),
+            "sendMessage (warm, limits in Redis)": lambda i: timed_wsgi_post(
+                warm_redis, body(i), redis_senders[i % 50]
+            ),
+            "connection per request (replaced design)": lambda i: timed_wsgi_post(
+                per_request, body(i), senders[i % 50]
+            ),
             "bare REST publish (floor)": bare_rest,
             "the session check alone": session_check,
         }
@@ -117,8 +124,17 @@ def run() -> list[Table]:
 
 def publish_table(samples: dict[str, list[float]], rounds: int) -> Table:
     warm, warm_redis, per_request, floor, session = samples.values()
-    rows = [[name, len(values), median(values), p99(values), ratio(median(values), median(floor)),
-             ratio(p99(values), p99(floor))] for name, values in samples.items()]
+    rows = [
+        [
+            name,
+            len(values),
+            median(values),
+            p99(values),
+            ratio(median(values), median(floor)),
+            ratio(p99(values), p99(floor)),
+        ]
+        for name, values in samples.items()
+    ]
     return Table(
         title="Publish path: server-side time per message (warm)",
         columns=["Variant", "n", "p50 ms", "p99 ms", "p50 / floor", "p99 / floor"],
@@ -129,10 +145,13 @@ def publish_table(samples: dict[str, list[float]], rounds: int) -> Table:
             f"Redis (+{median(warm_redis) - median(warm):.2f} ms); the session check is "
             f"{median(session) * 1000:.0f} µs of it; a realtime connection per request costs "
             f"{ratio(median(per_request), median(warm))} the current function (p99: "
-            f"{ratio(p99(per_request), p99(warm))})."),
-        notes=[f"{rounds} rounds after {WARMUP_ROUNDS} warm-up rounds, one request of each variant per round, "
-               "in rotating order, all against one local emulator and, for the Redis row, one local "
-               "redis-server.",
-               "The Flask variants count against rate limits so generous they never refuse (two limits per "
-               "request: per address and per person), and each request carries a session, as the page's do."],
+            f"{ratio(p99(per_request), p99(warm))})."
+        ),
+        notes=[
+            f"{rounds} rounds after {WARMUP_ROUNDS} warm-up rounds, one request of each variant per round, "
+            "in rotating order, all against one local emulator and, for the Redis row, one local "
+            "redis-server.",
+            "The Flask variants count against rate limits so generous they never refuse (two limits per "
+            "request: per address and per person), and each request carries a session, as the page's do.",
+        ],
     )

@@ -26,8 +26,7 @@ class Table:
         def line(row):
             return "| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths)) + " |"
 
-        lines = [f"### {self.title}", "", line(cells[0]),
-                 "|" + "|".join("-" * (width + 2) for width in widths) + "|"]
+        lines = [f"### {self.title}", "", line(cells[0]), "|" + "|".join("-" * (width + 2) for width in widths) + "|"]
         lines += [line(row) for row in cells[1:]]
         if self.interpretation:
             lines += ["", f"**{self.interpretation}**"]
@@ -61,20 +60,22 @@ def header(scale: float, started: datetime.datetime, load_before: tuple, load_af
     def load(values):
         return " / ".join(f"{value:.2f}" for value in values)
 
-    return "\n".join([
-        "# Benchmarks",
-        "",
-        f"- Date: {started:%Y-%m-%d %H:%M} UTC",
-        f"- Cores (`nproc`): {len(os.sched_getaffinity(0))}",
-        f"- Python {platform.python_version()}, Node {node_version()}, {platform.system()} {platform.machine()}",
-        f"- BENCH_SCALE={scale:g}",
-        f"- Load average (1/5/15 min) before: {load(load_before)}, after: {load(load_after)}"
-        " (the machine is shared: compare ratios, not absolute figures)",
-        "",
-        "Every ratio compares variants measured in the same run, interleaved round-robin where the",
-        "benchmark allows it. Times in milliseconds unless a column says otherwise.",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Benchmarks",
+            "",
+            f"- Date: {started:%Y-%m-%d %H:%M} UTC",
+            f"- Cores (`nproc`): {len(os.sched_getaffinity(0))}",
+            f"- Python {platform.python_version()}, Node {node_version()}, {platform.system()} {platform.machine()}",
+            f"- BENCH_SCALE={scale:g}",
+            f"- Load average (1/5/15 min) before: {load(load_before)}, after: {load(load_after)}"
+            " (the machine is shared: compare ratios, not absolute figures)",
+            "",
+            "Every ratio compares variants measured in the same run, interleaved round-robin where the",
+            "benchmark allows it. Times in milliseconds unless a column says otherwise.",
+            "",
+        ]
+    )
 
 
 def write_results(header_text: str, sections: list[tuple[str, list[Table]]], plot: Path | None = None) -> Path:
@@ -88,17 +89,19 @@ def write_results(header_text: str, sections: list[tuple[str, list[Table]]], plo
     return RESULTS
 
 
-
 def update_results(note: str, sections: list[tuple[str, list[Table]]], plot: Path | None = None) -> Path:
     """Replaces the measured sections of bench/results.md, keeps the others, and adds `note` (what was
     measured when) to the header."""
     head, *parts = RESULTS.read_text().split("\n## ")
     measured = {heading: "\n".join(table.markdown() for table in tables) for heading, tables in sections}
-    parts = [f"{title}\n\n{measured[title]}" if (title := part.split("\n", 1)[0]) in measured else part
-             for part in parts]
+    parts = [
+        f"{title}\n\n{measured[title]}" if (title := part.split("\n", 1)[0]) in measured else part for part in parts
+    ]
+
     def stale(line: str) -> bool:  # an earlier note on a section measured again, or the plot replaced
-        return (line.startswith("- Updated ") and any(heading in line for heading in measured)) \
-            or (plot is not None and line.startswith("!["))
+        return (line.startswith("- Updated ") and any(heading in line for heading in measured)) or (
+            plot is not None and line.startswith("![")
+        )
 
     lines = [line for line in head.rstrip("\n").splitlines() if not stale(line)]
     at = max(index for index, line in enumerate(lines) if line.startswith(("- Load average", "- Updated "))) + 1

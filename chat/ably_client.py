@@ -83,9 +83,15 @@ class Ably:
         """The channel's last `limit` presence events, newest first."""
         with _failures("presence history"):
             page = self._client.channels.get(channel).presence.history(limit=limit, direction="backwards")
-            return [PresenceEvent(item.client_id, _PRESENCE_ACTIONS.get(item.action, str(item.action)),
-                                  (item.timestamp - _EPOCH).total_seconds() if item.timestamp else 0.0)
-                    for item in page.items if item.client_id]
+            return [
+                PresenceEvent(
+                    item.client_id,
+                    _PRESENCE_ACTIONS.get(item.action, str(item.action)),
+                    (item.timestamp - _EPOCH).total_seconds() if item.timestamp else 0.0,
+                )
+                for item in page.items
+                if item.client_id
+            ]
 
     def active_channels(self, prefix: str) -> list[str]:
         """Names of the channels that are active now (attached or with members), by prefix, every page."""
@@ -98,13 +104,15 @@ class Ably:
         members = {}
         with _failures("batch presence"):
             for start in range(0, len(channels), BATCH_PRESENCE_CHANNELS):
-                batch = ",".join(channels[start:start + BATCH_PRESENCE_CHANNELS])
+                batch = ",".join(channels[start : start + BATCH_PRESENCE_CHANNELS])
                 for answer in self._request("/presence", {"channels": batch}):
                     for entry in answer.get("results", [answer]) if isinstance(answer, dict) else []:
                         if isinstance(entry, dict) and isinstance(entry.get("presence"), list):
                             members[entry.get("channel")] = [
-                                Member(item["clientId"], item.get("data")) for item in entry["presence"]
-                                if isinstance(item, dict) and isinstance(item.get("clientId"), str)]
+                                Member(item["clientId"], item.get("data"))
+                                for item in entry["presence"]
+                                if isinstance(item, dict) and isinstance(item.get("clientId"), str)
+                            ]
         return members
 
     def token_request(self, client_id: str, channel: str, ttl_s: int) -> dict:
@@ -113,7 +121,8 @@ class Ably:
             raise ValueError("a browser's clientId must not contain *")
         with _failures("token request"):
             signed = self._client.auth.create_token_request(
-                {"client_id": client_id, "capability": {channel: BROWSER_OPERATIONS}, "ttl": ttl_s * 1000})
+                {"client_id": client_id, "capability": {channel: BROWSER_OPERATIONS}, "ttl": ttl_s * 1000}
+            )
         return signed.to_dict()
 
     def _request(self, path: str, params: dict) -> list:
@@ -142,8 +151,9 @@ def client_options(settings: Settings) -> dict:
     options = {"key": settings.ably_key, **TIMEOUTS}
     if settings.ably_endpoint:
         # ably-python refuses Basic auth without TLS, so a plain-HTTP service is asked for tokens.
-        options.update(endpoint=settings.ably_endpoint.host, port=settings.ably_endpoint.port,
-                       tls=False, use_token_auth=True)
+        options.update(
+            endpoint=settings.ably_endpoint.host, port=settings.ably_endpoint.port, tls=False, use_token_auth=True
+        )
     return options
 
 
@@ -212,5 +222,6 @@ def _failures(what: str):
 
 def _network_error(error: Exception) -> bool:
     """The SDK lets its HTTP library's errors (a refused connection, a timeout) through as they are."""
-    return isinstance(error, OSError) or any(kind.__module__.split(".")[0] in ("httpx", "httpcore")
-                                             for kind in type(error).__mro__)
+    return isinstance(error, OSError) or any(
+        kind.__module__.split(".")[0] in ("httpx", "httpcore") for kind in type(error).__mro__
+    )

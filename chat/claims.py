@@ -35,8 +35,9 @@ class NameTaken(Exception):
         self.retry_after = retry_after
 
 
-def claim_name(name: str, room: str, ably: Ably, holders: Holders, now: float,
-               current: Session | None = None) -> tuple[str, str]:
+def claim_name(
+    name: str, room: str, ably: Ably, holders: Holders, now: float, current: Session | None = None
+) -> tuple[str, str]:
     """(claim id, name key) under which `name` is now held in `room`, or NameTaken.
 
     `current` is a session the caller already holds, even an expired one: its claim id carries on.

@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 from dotenv import load_dotenv
 
 # Every variable the functions read (besides VERCEL_ENV, which Vercel sets).
-VARIABLES = ("ABLY_API_KEY", "ABLY_ENDPOINT", "ABLY_TOKEN_TTL", "SESSION_SECRET", "REDIS_URL",
-             "LOOPBACK_HOSTS_ONLY")
+VARIABLES = ("ABLY_API_KEY", "ABLY_ENDPOINT", "ABLY_TOKEN_TTL", "SESSION_SECRET", "REDIS_URL", "LOOPBACK_HOSTS_ONLY")
 _DEPLOYED = ("production", "preview")  # VERCEL_ENV on Vercel; `vercel dev` sets "development"
 _KEY_PATTERN = re.compile(r"^(?P<name>[^\s.:]+\.[^\s.:]+):(?P<secret>\S+)$")
 
@@ -59,14 +58,16 @@ class Settings:
             environ = os.environ
         key_name, key_secret = parse_key(environ.get("ABLY_API_KEY"))
         return cls(
-            key_name, key_secret,
+            key_name,
+            key_secret,
             ably_endpoint=parse_endpoint(environ.get("ABLY_ENDPOINT")),
             browser_token_ttl_s=parse_token_ttl(environ.get("ABLY_TOKEN_TTL")),
             session_secret=parse_session_secret(environ.get("SESSION_SECRET")),
             redis_url=parse_redis_url(environ.get("REDIS_URL")),
             trust_proxy_headers=environ.get("VERCEL_ENV") in _DEPLOYED,
-            loopback_hosts_only=(parse_flag("LOOPBACK_HOSTS_ONLY", environ)
-                                 and environ.get("VERCEL_ENV") not in _DEPLOYED),
+            loopback_hosts_only=(
+                parse_flag("LOOPBACK_HOSTS_ONLY", environ) and environ.get("VERCEL_ENV") not in _DEPLOYED
+            ),
         )
 
 
@@ -123,11 +124,10 @@ def parse_redis_url(value: str | None) -> str | None:
         return None
     parts = urlsplit(value.strip())
     try:
-        parts.port
+        _ = parts.port  # urlsplit checks the port only when it is read
     except ValueError:
         raise ConfigError("REDIS_URL is malformed: the port is not a number from 1 to 65535") from None
-    if parts.scheme not in ("redis", "rediss") or not parts.hostname \
-            or not re.fullmatch(r"/?[0-9]*", parts.path or ""):
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname or not re.fullmatch(r"/?[0-9]*", parts.path or ""):
         raise ConfigError("REDIS_URL is malformed: expected redis://host:port or rediss://host:port")
     return value.strip()
 

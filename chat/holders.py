@@ -21,7 +21,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from chat.config import Settings
 from chat.store import KEY_PREFIX, Store
@@ -76,7 +76,7 @@ return 0
 
 
 class Holders:
-    _shared: dict[tuple, "Holders"] = {}
+    _shared: ClassVar[dict[tuple, "Holders"]] = {}
     _shared_lock = threading.Lock()
 
     def __init__(self, store: Store | None = None):
@@ -143,8 +143,10 @@ class Holders:
             except RecordsUnavailable:
                 if not self._unknown_logged:
                     self._unknown_logged = True
-                    log.warning("Redis is unavailable: sessions are accepted on their signature alone until it "
-                                "returns, and names cannot be claimed")
+                    log.warning(
+                        "Redis is unavailable: sessions are accepted on their signature alone until it "
+                        "returns, and names cannot be claimed"
+                    )
                 return Verdict.UNKNOWN
             self._unknown_logged = False
         return Verdict.HELD if holder.claim == claim and holder.live(now) else Verdict.RELEASED

@@ -45,7 +45,10 @@ class Lobby:
     def _count_people(self) -> list[dict]:
         channels = [name for name in self._ably.active_channels(NAMESPACE) if room_for(name)]
         members = self._ably.members_of(channels)
-        people = {room_for(channel): len({member.client_id for member in members.get(channel, [])})
-                  for channel in channels}
-        return sorted(({"room": room, "people": count} for room, count in people.items() if count),
-                      key=lambda entry: (-entry["people"], entry["room"]))
+        people = {
+            room_for(channel): len({member.client_id for member in members.get(channel, [])}) for channel in channels
+        }
+        return sorted(
+            ({"room": room, "people": count} for room, count in people.items() if count),
+            key=lambda entry: (-entry["people"], entry["room"]),
+        )

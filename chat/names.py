@@ -27,7 +27,8 @@ MAX_MARKS_PER_CHARACTER = 4  # enough for any script's diacritics, not for a tow
 # variation selector that asks for emoji presentation (❤️).
 _HIDDEN = regex.compile(r"\p{Default_Ignorable_Code_Point}")
 _EMOJI_JOINER = regex.compile(
-    r"(?<=\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]*)\u200D(?=\p{Extended_Pictographic})")
+    r"(?<=\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]*)\u200D(?=\p{Extended_Pictographic})"
+)
 _EMOJI_PRESENTATION = regex.compile(r"(?<=\p{Emoji})\uFE0F")
 # Visible-width characters that still show nothing.
 _BLANK = regex.compile(r"[\u2800\u3164\uFFA0\u115F\u1160]")
@@ -54,7 +55,7 @@ def check_visible(name: str, field: str = "username") -> None:
         raise InvalidField(field, "must not contain invisible characters")
     marks = 0
     for char in unicodedata.normalize("NFD", name):
-        marks = marks + 1 if _MARK.match(char) and char != "\uFE0F" else 0
+        marks = marks + 1 if _MARK.match(char) and char != "\ufe0f" else 0
         if marks > MAX_MARKS_PER_CHARACTER:
             raise InvalidField(field, f"must not stack more than {MAX_MARKS_PER_CHARACTER} marks on a character")
     if "*" in name_key(name):
@@ -85,8 +86,9 @@ def _reserved_keys() -> frozenset[str]:  # computed once, on first use: it needs
 def _skeleton(text: str) -> str:
     """UTS #39 skeleton: NFD, each character replaced by its prototype, NFD again."""
     prototypes = _prototypes()
-    return unicodedata.normalize("NFD", "".join(
-        prototypes.get(char, char) for char in unicodedata.normalize("NFD", text)))
+    return unicodedata.normalize(
+        "NFD", "".join(prototypes.get(char, char) for char in unicodedata.normalize("NFD", text))
+    )
 
 
 @functools.cache
@@ -100,8 +102,10 @@ def _prototypes() -> dict[str, str]:
     """
     data = resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
     unmark = str.maketrans("", "", "\u200e\u200f")
-    links = {key.translate(unmark): [entry["c"].translate(unmark) for entry in entries]
-             for key, entries in json.loads(data).items()}
+    links = {
+        key.translate(unmark): [entry["c"].translate(unmark) for entry in entries]
+        for key, entries in json.loads(data).items()
+    }
     prototypes = {}
     for char, linked in links.items():
         if len(char) != 1 or len(linked) != 1:

@@ -54,16 +54,22 @@ class RateLimits:
         if self._store.shared:
             from limits.storage import RedisStorage
 
-            storage = RedisStorage(self._store.redis_url, connection_pool=self._store.redis.connection_pool,
-                                   key_prefix=KEY_PREFIX, wrap_exceptions=True, **self._store.options)
+            storage = RedisStorage(
+                self._store.redis_url,
+                connection_pool=self._store.redis.connection_pool,
+                key_prefix=KEY_PREFIX,
+                wrap_exceptions=True,
+                **self._store.options,
+            )
             self._shared = MovingWindowRateLimiter(storage)
 
     def take(self, rule: Rule, key: str) -> int:
         """Take one request from `key`'s allowance under `rule`: 0 if there was one, else the seconds
         to wait before there is."""
         identity = (rule.name, key)
-        return self._store.attempt(lambda: self._count_shared(rule, identity),
-                                   lambda: self._count(self._local, rule, identity))
+        return self._store.attempt(
+            lambda: self._count_shared(rule, identity), lambda: self._count(self._local, rule, identity)
+        )
 
     def _count_shared(self, rule: Rule, identity: tuple[str, str]) -> int:
         try:

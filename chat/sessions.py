@@ -75,8 +75,10 @@ def new_claim_id() -> str:
 
 class Sessions:
     def __init__(self, settings: Settings, clock=time.time):
-        secret = settings.session_secret or hmac.new(
-            settings.ably_key_secret.encode(), b"chat name sessions", hashlib.sha256).hexdigest()
+        secret = (
+            settings.session_secret
+            or hmac.new(settings.ably_key_secret.encode(), b"chat name sessions", hashlib.sha256).hexdigest()
+        )
         # Signed on the same clock it is read by (a test's moved clock, say).
         signer = type("ClockedSigner", (TimestampSigner,), {"get_timestamp": lambda _: int(clock())})
         self._serializer = URLSafeTimedSerializer(secret, salt=_SALT, signer=signer)
@@ -92,8 +94,9 @@ class Sessions:
         except BadSignature:
             raise SessionInvalid("the session is not valid; claim a name again") from None
         try:
-            session = Session(payload["name"], payload["room"], payload["claim"], int(signed_at.timestamp()),
-                              payload["key"])
+            session = Session(
+                payload["name"], payload["room"], payload["claim"], int(signed_at.timestamp()), payload["key"]
+            )
         except (TypeError, KeyError):
             raise SessionInvalid("the session is not valid; claim a name again") from None
         if max_age_s is not None and self._clock() - session.issued_at > max_age_s:
@@ -115,8 +118,9 @@ def token_ttl_s(session: Session, configured_s: int, now: float) -> int:
     return max(1, min(configured_s, MAX_TOKEN_TTL_S, left))
 
 
-def check_agrees(session: Session, name: str | None = None, room: str | None = None,
-                 name_field: str = "username") -> None:
+def check_agrees(
+    session: Session, name: str | None = None, room: str | None = None, name_field: str = "username"
+) -> None:
     """A name or room a request states must be its session's own (None states nothing)."""
     if name is not None and unicodedata.normalize("NFC", name) != session.name:
         raise NotYours(name_field, "must be the name of your session")

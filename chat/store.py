@@ -17,7 +17,8 @@ script, never a read followed by a write.
 import logging
 import threading
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,11 @@ class Store:
             from redis.retry import Retry
 
             # No retries: a second try would double the wait, and the fallback is ready.
-            self.options = {"socket_timeout": REDIS_TIMEOUT_S, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S,
-                            "retry": Retry(NoBackoff(), 0)}
+            self.options = {
+                "socket_timeout": REDIS_TIMEOUT_S,
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S,
+                "retry": Retry(NoBackoff(), 0),
+            }
             self.redis = redis.Redis.from_url(redis_url, **self.options)
             self.redis_url = redis_url
             self._errors = (redis.RedisError, OSError)
@@ -87,8 +91,11 @@ class Store:
     def _failed(self, error: BaseException) -> None:
         with self._state_lock:
             if not self._down:
-                log.warning("Redis is unavailable (%s): using this instance's memory, trying again every %.0f s",
-                            type(error).__name__, STORE_RETRY_S)
+                log.warning(
+                    "Redis is unavailable (%s): using this instance's memory, trying again every %.0f s",
+                    type(error).__name__,
+                    STORE_RETRY_S,
+                )
             self._down = True
             self._retry_at = self._clock() + STORE_RETRY_S
 

@@ -34,9 +34,11 @@ def _emoji_patterns():
     import regex
 
     joiner = regex.compile(
-        r"(?<=\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]*)\u200D(?=\p{Extended_Pictographic})")
+        r"(?<=\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]*)\u200D(?=\p{Extended_Pictographic})"
+    )
     flag_tags = regex.compile(
-        r"(?<=\U0001F3F4)[\U000E0061-\U000E007A]{2}[\U000E0030-\U000E0039\U000E0061-\U000E007A]{1,4}\U000E007F")
+        r"(?<=\U0001F3F4)[\U000E0061-\U000E007A]{2}[\U000E0030-\U000E0039\U000E0061-\U000E007A]{1,4}\U000E007F"
+    )
     return joiner, flag_tags
 
 
@@ -104,8 +106,10 @@ def clean_message_text(value: object, field: str = "message") -> str:
         if category == "Cc" and char not in "\n\t":
             raise InvalidField(field, f"must not contain control characters: {_describe(char, index + offset)}")
         if char in _BIDI_CONTROLS:
-            raise InvalidField(field, "must not contain bidirectional override or isolate characters: "
-                                      f"{_describe(char, index + offset)}")
+            raise InvalidField(
+                field,
+                f"must not contain bidirectional override or isolate characters: {_describe(char, index + offset)}",
+            )
         if category == "Cf" and char not in _DIRECTION_MARKS:
             allowed = _emoji_format_positions(text) if allowed is None else allowed
             if index in allowed:

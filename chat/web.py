@@ -53,8 +53,15 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
-def create_app(routes: Blueprint, *, settings: Settings | None = None, ably: Ably | None = None,
-               limits: RateLimits | None = None, holders: Holders | None = None, clock=time.time) -> Flask:
+def create_app(
+    routes: Blueprint,
+    *,
+    settings: Settings | None = None,
+    ably: Ably | None = None,
+    limits: RateLimits | None = None,
+    holders: Holders | None = None,
+    clock=time.time,
+) -> Flask:
     app = Flask(routes.import_name, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     _register_error_handlers(app)
@@ -66,8 +73,14 @@ def create_app(routes: Blueprint, *, settings: Settings | None = None, ably: Abl
         app.before_request(lambda: _raise(problem))  # every request says what is wrong, by name
     else:
         holders = holders or Holders.shared(settings)
-        app.extensions["chat"] = Services(settings, ably or Ably(settings), limits or RateLimits(holders.store),
-                                          Sessions(settings, clock), holders, clock)
+        app.extensions["chat"] = Services(
+            settings,
+            ably or Ably(settings),
+            limits or RateLimits(holders.store),
+            Sessions(settings, clock),
+            holders,
+            clock,
+        )
         if settings.loopback_hosts_only:
             app.before_request(_refuse_other_hosts)
     app.register_blueprint(routes)
@@ -150,8 +163,14 @@ def json_object_body(request: Request) -> dict:
     return body
 
 
-def error_response(status: int, message: str, field: str | None = None, headers: dict | None = None,
-                   reason: str | None = None, code: int | None = None) -> Response:
+def error_response(
+    status: int,
+    message: str,
+    field: str | None = None,
+    headers: dict | None = None,
+    reason: str | None = None,
+    code: int | None = None,
+) -> Response:
     """`reason`: a stable word the page acts on, where the message is for people; `code`: Ably's
     error code, when Ably refused."""
     error = {"message": message} if field is None else {"message": message, "field": field}
@@ -178,15 +197,20 @@ def _register_error_handlers(app: Flask) -> None:
     handlers = {
         InvalidField: lambda error: error_response(400, str(error), field=error.field),
         BadRequest: lambda error: error_response(error.status, error.message),
-        SessionInvalid: lambda error: error_response(401, str(error), headers={"WWW-Authenticate": "Bearer"},
-                                                     reason=getattr(error, "reason", None)),
+        SessionInvalid: lambda error: error_response(
+            401, str(error), headers={"WWW-Authenticate": "Bearer"}, reason=getattr(error, "reason", None)
+        ),
         NotYours: lambda error: error_response(403, str(error), field=error.field),
         RateLimited: lambda error: error_response(
-            429, f"too many requests; wait {error.retry_after} s", headers={"Retry-After": str(error.retry_after)}),
+            429, f"too many requests; wait {error.retry_after} s", headers={"Retry-After": str(error.retry_after)}
+        ),
         AblyFailed: lambda error: error_response(502, str(error), code=error.code),
         RecordsUnavailable: lambda error: error_response(
-            503, "names cannot be claimed right now; try again in a few seconds", headers={"Retry-After": "5"},
-            reason="records-unavailable"),
+            503,
+            "names cannot be claimed right now; try again in a few seconds",
+            headers={"Retry-After": "5"},
+            reason="records-unavailable",
+        ),
         ConfigError: lambda error: error_response(500, f"The server is misconfigured: {error}"),
     }
     for kind, handler in handlers.items():

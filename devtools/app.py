@@ -16,8 +16,10 @@ from devtools.tcp_ports import free_port
 
 START_TIMEOUT = 240  # the first run builds every function with uv
 STOP_TIMEOUT = 30  # the launcher stops its own servers first
-CHAT_READY = re.compile(r"Chat ready at (?P<url>http://\S+) \(realtime: (?:the local Ably emulator at "
-                        r"(?P<emulator>http://[^\s;)]+))?.*Servers' output: (?P<log>\S+)\.")
+CHAT_READY = re.compile(
+    r"Chat ready at (?P<url>http://\S+) \(realtime: (?:the local Ably emulator at "
+    r"(?P<emulator>http://[^\s;)]+))?.*Servers' output: (?P<log>\S+)\."
+)
 
 
 @dataclass
@@ -31,21 +33,37 @@ class RunningApp:
 
 
 @contextlib.contextmanager
-def running_app(key: str | None = None, endpoint: str | None = None, redis_url: str | None = None,
-                env: dict[str, str] | None = None):
+def running_app(
+    key: str | None = None, endpoint: str | None = None, redis_url: str | None = None, env: dict[str, str] | None = None
+):
     """Yield the running app, with its own emulator or, given `endpoint` and `key`, an emulator the
     caller runs (to restart it, say), and counting its limits in `redis_url` if given (else in the
     launcher's own Redis). A fresh random key by default, so a test can look for leaks of it. `env`
     adds to the launcher's environment."""
     key = key or f"local.dev:{secrets.token_urlsafe(24)}"
     # An endpoint in the environment is "a configured Ably" to dev.py, which then starts no emulator.
-    env = {**os.environ, "ABLY_API_KEY": key if endpoint else "", "ABLY_ENDPOINT": endpoint or "",
-           "REDIS_URL": redis_url or "", "PYTHONUNBUFFERED": "1", **(env or {})}
-    command = [sys.executable, "-m", "scripts.dev", "--port", str(free_port()), "--emulator-port", "0",
-               "--emulator-key", key]
+    env = {
+        **os.environ,
+        "ABLY_API_KEY": key if endpoint else "",
+        "ABLY_ENDPOINT": endpoint or "",
+        "REDIS_URL": redis_url or "",
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "scripts.dev",
+        "--port",
+        str(free_port()),
+        "--emulator-port",
+        "0",
+        "--emulator-key",
+        key,
+    ]
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     output = ChildOutput(process.stdout, CHAT_READY)
     log_path = None
     try:

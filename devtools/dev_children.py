@@ -15,8 +15,14 @@ class Children:
     def __init__(self):
         self.names: dict[subprocess.Popen, str] = {}
         self.files: list[Path] = []
-        self.guard = subprocess.Popen([sys.executable, "-m", "scripts.dev_guard"], cwd=ROOT, text=True,
-                                      stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True)
+        self.guard = subprocess.Popen(
+            [sys.executable, "-m", "scripts.dev_guard"],
+            cwd=ROOT,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def tell_guard(self, line: str) -> None:
         try:
@@ -27,9 +33,17 @@ class Children:
 
     def start(self, name: str, command: list[str], **options) -> subprocess.Popen:
         """Start `command` with its output on a pipe; `name` says what it is ("the Ably emulator")."""
-        process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, encoding="utf-8", errors="replace",
-                                   start_new_session=True, **options)
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            encoding="utf-8",
+            errors="replace",
+            start_new_session=True,
+            **options,
+        )
         self.names[process] = name
         self.tell_guard(f"group {process.pid}")
         return process

@@ -54,6 +54,7 @@ class ServerLog:
 
     def writer(self, prefix: str):
         """A function that logs one line of a server's output."""
+
         def write(line: str) -> None:
             with self.lock:
                 self.recent.append(prefix + line)
@@ -62,6 +63,7 @@ class ServerLog:
                     self.file.flush()
             if self.verbose:
                 say(prefix + line)
+
         return write
 
     def show_tail(self) -> None:

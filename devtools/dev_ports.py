@@ -45,6 +45,7 @@ def choose_emulator_port(asked: int | None) -> int:
     (0: the emulator picks it); the launcher hands the address on to the functions anyway."""
     if asked is None:
         return DEFAULT_EMULATOR_PORT if listen_error(DEFAULT_EMULATOR_PORT) is None else 0
-    check_port(asked, "EMULATOR_PORT",
-               lambda: "choose another, or leave EMULATOR_PORT unset and make dev picks a free one")
+    check_port(
+        asked, "EMULATOR_PORT", lambda: "choose another, or leave EMULATOR_PORT unset and make dev picks a free one"
+    )
     return asked

@@ -29,8 +29,10 @@ def check_dotenv_overrides_nothing(settings: dict[str, str], dotenv: dict[str, s
     for name in VARIABLES:
         if name in dotenv and dotenv[name].strip() != settings.get(name, ""):
             source = own.get(name, "the environment's")
-            raise LaunchError(f"{name} in .env would replace {source} value for the functions "
-                              "(vercel dev prefers .env): delete that line from .env")
+            raise LaunchError(
+                f"{name} in .env would replace {source} value for the functions "
+                "(vercel dev prefers .env): delete that line from .env"
+            )
 
 
 def describe_realtime(settings: dict[str, str], emulator_url: str | None) -> str:

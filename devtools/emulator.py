@@ -43,8 +43,7 @@ def running_emulator(*extra_args: str, key: str | None = None, timeout: float = 
     if key != DEFAULT_KEY:
         args += ["--key", key]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = ChildOutput(proc.stdout, READY_PATTERN)
     try:
         try:
@@ -54,8 +53,9 @@ def running_emulator(*extra_args: str, key: str | None = None, timeout: float = 
         if match is None:
             stop(proc)
             output.join(timeout=5)
-            raise RuntimeError(f"emulator did not become ready within {timeout}s "
-                               f"(exit code {proc.returncode}); output:\n{output.text}")
+            raise RuntimeError(
+                f"emulator did not become ready within {timeout}s (exit code {proc.returncode}); output:\n{output.text}"
+            )
         host, port = match["host"], int(match["port"])
         yield RunningEmulator(f"http://{host}:{port}", host, port, key, proc, output.lines)
         # Exiting with 0 inside the body is a shutdown the caller asked for; anything else crashed.

@@ -35,8 +35,9 @@ def run_node_suite(*test_files: str, env: dict[str, str], options: tuple[str, ..
     # The TAP reporter, whose summary is read below, whatever Node's default is on this terminal.
     command = [node_executable(), "--test", "--test-reporter=tap", *options, *test_files]
     try:
-        result = subprocess.run(command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True,
-                                timeout=SUITE_TIMEOUT_S)
+        result = subprocess.run(
+            command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=SUITE_TIMEOUT_S
+        )
     except subprocess.TimeoutExpired as error:
         output = f"{error.stdout}\n{error.stderr}"
         raise AssertionError(f"node --test timed out after {SUITE_TIMEOUT_S} s:\n{output}") from None

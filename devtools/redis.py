@@ -40,8 +40,21 @@ def redis_url(port: int) -> str:
 
 def redis_command(port: int, workdir: str) -> list[str]:
     """redis-server on 127.0.0.1:port that persists nothing; ToolMissing if it is not installed."""
-    return [program("redis-server", INSTALL), "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-            "--appendonly", "no", "--dir", workdir, "--loglevel", "warning"]
+    return [
+        program("redis-server", INSTALL),
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        workdir,
+        "--loglevel",
+        "warning",
+    ]
 
 
 def wait_until_answering(port: int, process: subprocess.Popen, timeout: float = START_TIMEOUT_S) -> bool:

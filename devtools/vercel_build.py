@@ -30,10 +30,15 @@ def vercel_build(project: Path) -> Path:
     # Settings present means `vercel build` does not try to link to a cloud project.
     (project / ".vercel" / "project.json").write_text(json.dumps({"settings": {"framework": None}}))
     tools = [str(Path(sys.executable).parent), str(ROOT / "node_modules" / ".bin")]
-    env = {**os.environ, "PATH": os.pathsep.join([*tools, os.environ["PATH"]]), "VERCEL_TELEMETRY_DISABLED": "1",
-           "VERCEL_PYTHON_COMPILEALL": "1"}
-    result = subprocess.run(["vercel", "build", "--yes"], cwd=project, env=env,
-                            capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([*tools, os.environ["PATH"]]),
+        "VERCEL_TELEMETRY_DISABLED": "1",
+        "VERCEL_PYTHON_COMPILEALL": "1",
+    }
+    result = subprocess.run(
+        ["vercel", "build", "--yes"], cwd=project, env=env, capture_output=True, text=True, timeout=600
+    )
     output = project / ".vercel" / "output"
     # Unlinked and without settings, `vercel build` may exit 0 having built nothing.
     if result.returncode != 0 or not (output / "config.json").exists():
@@ -42,7 +47,7 @@ def vercel_build(project: Path) -> Path:
 
 
 def function_dirs(output: Path) -> dict[str, Path]:
-    """"api/sendMessage" -> its .func folder."""
+    """ "api/sendMessage" -> its .func folder."""
     functions = output / "functions"
     return {str(path.relative_to(functions)).removesuffix(".func"): path for path in functions.rglob("*.func")}
 

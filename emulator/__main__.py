@@ -22,7 +22,12 @@ def _without_traceback_for_malformed_http(record: logging.LogRecord) -> bool:
     error = record.exc_info[1] if record.exc_info else None
     if isinstance(error, HttpProcessingError):
         record.msg, record.args, record.exc_info, record.levelno, record.levelname = (
-            "Malformed HTTP request refused: %s", (str(error.message).strip(),), None, logging.WARNING, "WARNING")
+            "Malformed HTTP request refused: %s",
+            (str(error.message).strip(),),
+            None,
+            logging.WARNING,
+            "WARNING",
+        )
     return True
 
 
@@ -37,36 +42,75 @@ def seconds(ms: int) -> float:
 def parse_args(argv=None) -> Options:
     p = argparse.ArgumentParser(prog="python -m emulator", description="Local Ably-compatible emulator")
     p.add_argument("--host", default=OPTIONS.host, help="interface to bind (default: loopback only)")
-    p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
-                   help="a web origin besides loopback ones whose pages may use the emulator, e.g. "
-                        "https://app.example:8443 (repeatable)")
+    p.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web origin besides loopback ones whose pages may use the emulator, e.g. "
+        "https://app.example:8443 (repeatable)",
+    )
     p.add_argument("--port", type=int, default=OPTIONS.port, help="port for REST and WebSocket; 0 picks a free one")
-    p.add_argument("--key", default=OPTIONS.key,
-                   help="the default app's key, appId.keyId:secret (default: the dev key %(default)s)")
-    p.add_argument("--presence-leave-delay", type=float, default=seconds(SETTINGS.presence_leave_delay_ms),
-                   metavar="SECONDS",
-                   help="how long members of an abruptly dropped connection stay present")
-    p.add_argument("--connection-state-ttl", type=float, default=seconds(SETTINGS.connection_state_ttl_ms),
-                   metavar="SECONDS",
-                   help="how long a dropped connection can be resumed")
-    p.add_argument("--heartbeat-interval", type=float, default=seconds(SETTINGS.max_idle_interval_ms),
-                   metavar="SECONDS",
-                   help="maxIdleInterval: a HEARTBEAT is sent after this much silence")
-    p.add_argument("--history-ttl", type=float, default=seconds(RETENTION.default_ms),
-                   metavar="SECONDS",
-                   help="message retention for ordinary channels")
-    p.add_argument("--persisted-history-ttl", type=float, default=seconds(RETENTION.persisted_ms),
-                   metavar="SECONDS",
-                   help="message retention for channels in namespaces marked persisted")
-    p.add_argument("--token-timestamp-window", type=float, default=seconds(OPTIONS.timestamp_window_ms),
-                   metavar="SECONDS",
-                   help="how far a TokenRequest timestamp may be from the emulator's clock")
-    p.add_argument("--channel-close-delay", type=float, default=seconds(OPTIONS.channel_close_delay_ms),
-                   metavar="SECONDS",
-                   help="how long a channel stays active (listed by GET /channels) after its last attachment, "
-                        "presence member or message")
-    p.add_argument("--history-file", metavar="PATH",
-                   help="keep channel history in this SQLite file so it survives restarts (default: memory only)")
+    p.add_argument(
+        "--key",
+        default=OPTIONS.key,
+        help="the default app's key, appId.keyId:secret (default: the dev key %(default)s)",
+    )
+    p.add_argument(
+        "--presence-leave-delay",
+        type=float,
+        default=seconds(SETTINGS.presence_leave_delay_ms),
+        metavar="SECONDS",
+        help="how long members of an abruptly dropped connection stay present",
+    )
+    p.add_argument(
+        "--connection-state-ttl",
+        type=float,
+        default=seconds(SETTINGS.connection_state_ttl_ms),
+        metavar="SECONDS",
+        help="how long a dropped connection can be resumed",
+    )
+    p.add_argument(
+        "--heartbeat-interval",
+        type=float,
+        default=seconds(SETTINGS.max_idle_interval_ms),
+        metavar="SECONDS",
+        help="maxIdleInterval: a HEARTBEAT is sent after this much silence",
+    )
+    p.add_argument(
+        "--history-ttl",
+        type=float,
+        default=seconds(RETENTION.default_ms),
+        metavar="SECONDS",
+        help="message retention for ordinary channels",
+    )
+    p.add_argument(
+        "--persisted-history-ttl",
+        type=float,
+        default=seconds(RETENTION.persisted_ms),
+        metavar="SECONDS",
+        help="message retention for channels in namespaces marked persisted",
+    )
+    p.add_argument(
+        "--token-timestamp-window",
+        type=float,
+        default=seconds(OPTIONS.timestamp_window_ms),
+        metavar="SECONDS",
+        help="how far a TokenRequest timestamp may be from the emulator's clock",
+    )
+    p.add_argument(
+        "--channel-close-delay",
+        type=float,
+        default=seconds(OPTIONS.channel_close_delay_ms),
+        metavar="SECONDS",
+        help="how long a channel stays active (listed by GET /channels) after its last attachment, "
+        "presence member or message",
+    )
+    p.add_argument(
+        "--history-file",
+        metavar="PATH",
+        help="keep channel history in this SQLite file so it survives restarts (default: memory only)",
+    )
     p.add_argument("--verbose", action="store_true", help="log debug information to stderr")
     args = p.parse_args(argv)
     try:
@@ -77,8 +121,11 @@ def parse_args(argv=None) -> Options:
         AccessPolicy(args.host, tuple(args.allow_origin))
     except ValueError as e:
         p.error(f"--allow-origin: {e}")
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     if not args.verbose:
         logging.getLogger("aiohttp.server").addFilter(_without_traceback_for_malformed_http)
     ms = lambda seconds: int(seconds * 1000)  # noqa: E731

@@ -32,9 +32,11 @@ def exposure_warning(bind_host: str) -> str | None:
     """A loud warning when the emulator would be reachable from other machines."""
     if is_loopback_host(bind_host):
         return None
-    return (f"WARNING: the Ably emulator is listening on {bind_host}, beyond this machine. Anyone who can\n"
-            f"reach it can use its apps with the public development key. Use --host 127.0.0.1 unless you\n"
-            f"need this, and only on a network you trust.")
+    return (
+        f"WARNING: the Ably emulator is listening on {bind_host}, beyond this machine. Anyone who can\n"
+        f"reach it can use its apps with the public development key. Use --host 127.0.0.1 unless you\n"
+        f"need this, and only on a network you trust."
+    )
 
 
 def normalise_origin(origin: str) -> str | None:
@@ -44,8 +46,14 @@ def normalise_origin(origin: str) -> str | None:
         port = parts.port
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") \
-            or parts.query or parts.fragment or parts.username is not None:
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
         return None
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
@@ -65,8 +73,7 @@ class AccessPolicy:
 
     def origin_allowed(self, origin: str) -> bool:
         normal = normalise_origin(origin)
-        return normal is not None and (normal in self.allowed_origins
-                                       or is_loopback_host(urlsplit(normal).hostname))
+        return normal is not None and (normal in self.allowed_origins or is_loopback_host(urlsplit(normal).hostname))
 
     def host_allowed(self, host_header: str | None) -> bool:
         if not host_header:

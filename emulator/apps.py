@@ -5,8 +5,16 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 
-from .auth import (DEFAULT_TIMESTAMP_WINDOW_MS, Credentials, Key, TokenAuthority, parse_capability, parse_key_str,
-                   signed_by, token_key_name)
+from .auth import (
+    DEFAULT_TIMESTAMP_WINDOW_MS,
+    Credentials,
+    Key,
+    TokenAuthority,
+    parse_capability,
+    parse_key_str,
+    signed_by,
+    token_key_name,
+)
 from .channel_names import check_name
 from .channels import PRESENCE_FIELDS, Channel, Event, clean_payload
 from .errors import AblyError, bad_request, unauthorized
@@ -79,6 +87,7 @@ class App:
 @dataclass
 class Provisioned:
     """An app made by `POST /apps`, with its keys and the presence members to seed."""
+
     app: App
     keys: list[Key]
     fixtures: dict[str, list[dict]]  # channel name -> ENTER items
@@ -87,8 +96,14 @@ class Provisioned:
 class Registry:
     """All apps, with key lookup and credential checks."""
 
-    def __init__(self, clock: Clock, ids: IdSource, retention: Retention | None = None,
-                 timestamp_window_ms: int = DEFAULT_TIMESTAMP_WINDOW_MS, close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS):
+    def __init__(
+        self,
+        clock: Clock,
+        ids: IdSource,
+        retention: Retention | None = None,
+        timestamp_window_ms: int = DEFAULT_TIMESTAMP_WINDOW_MS,
+        close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS,
+    ):
         self.clock = clock
         self.ids = ids
         self.retention = retention or Retention()
@@ -109,10 +124,15 @@ class Registry:
         self.apps[app_id] = app
         return app
 
-    def add_key(self, app: App, key_id: str | None = None, secret: str | None = None,
-                capability: dict | None = None) -> Key:
-        key = Key(app.app_id, key_id or self.ids.short_id(6), secret or self.ids.secret(24),
-                  capability or dict(DEFAULT_CAPABILITY))
+    def add_key(
+        self, app: App, key_id: str | None = None, secret: str | None = None, capability: dict | None = None
+    ) -> Key:
+        key = Key(
+            app.app_id,
+            key_id or self.ids.short_id(6),
+            secret or self.ids.secret(24),
+            capability or dict(DEFAULT_CAPABILITY),
+        )
         app.keys[key.name] = key
         self.keys[key.name] = key
         return key
@@ -137,8 +157,9 @@ class Registry:
         if not isinstance(spec, dict):
             raise bad_request("App spec must be an object")
         keys_spec = _list_of_objects(spec, "keys", MAX_KEYS_PER_APP) or [{}]
-        capabilities = [parse_capability(k["capability"]) if k.get("capability") is not None else None
-                        for k in keys_spec]
+        capabilities = [
+            parse_capability(k["capability"]) if k.get("capability") is not None else None for k in keys_spec
+        ]
         namespaces = _list_of_objects(spec, "namespaces", MAX_NAMESPACES_PER_APP)
         if not all(isinstance(ns.get("id"), str) and ns["id"] for ns in namespaces):
             raise bad_request("Each namespace needs an 'id'")

@@ -16,9 +16,19 @@ from .io_ports import Clock, IdSource
 DEFAULT_TIMESTAMP_WINDOW_MS = 2 * 60 * 1000
 
 ALL_OPERATIONS = (
-    "publish", "subscribe", "presence", "history", "stats", "channel-metadata",
-    "push-subscribe", "push-admin", "object-subscribe", "object-publish",
-    "annotation-publish", "annotation-subscribe", "privileged-headers",
+    "publish",
+    "subscribe",
+    "presence",
+    "history",
+    "stats",
+    "channel-metadata",
+    "push-subscribe",
+    "push-admin",
+    "object-subscribe",
+    "object-publish",
+    "annotation-publish",
+    "annotation-subscribe",
+    "privileged-headers",
 )
 DEFAULT_TTL_MS = 60 * 60 * 1000
 MAX_TTL_MS = 24 * 60 * 60 * 1000
@@ -32,6 +42,7 @@ TOKEN_SEPARATOR = "~"
 
 
 # ---------------------------------------------------------------- capability
+
 
 def _invalid_capability(reason: str) -> AblyError:
     # Ably answers a malformed capability with the generic 40000 (ably-python's capability tests check it).
@@ -133,6 +144,7 @@ def capability_string(cap: dict[str, list[str]]) -> str:
 
 # ---------------------------------------------------------------- keys and tokens
 
+
 @dataclass
 class Key:
     app_id: str
@@ -183,6 +195,7 @@ class Token:
 @dataclass
 class Credentials:
     """Who is calling: a key (privileged) or a token."""
+
     key: Key
     capability: dict[str, list[str]]
     client_id: str | None
@@ -195,9 +208,11 @@ class Credentials:
 
 def signing_text(req: dict) -> str:
     """The six fields, each followed by a newline; null or absent become ''."""
+
     def field(name):
         value = req.get(name)
         return "" if value is None else str(value)
+
     return "".join(field(n) + "\n" for n in ("keyName", "ttl", "capability", "clientId", "timestamp", "nonce"))
 
 
@@ -306,7 +321,7 @@ class TokenAuthority:
 
     def _remember_nonce(self, entry: tuple, now: int) -> None:
         while self._nonces:
-            oldest, seen = next(iter(self._nonces.items()))
+            _oldest, seen = next(iter(self._nonces.items()))
             if now - seen > 2 * self._window or len(self._nonces) > MAX_NONCES:
                 self._nonces.popitem(last=False)
             else:

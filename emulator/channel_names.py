@@ -48,6 +48,7 @@ class MessageFilter:
 @dataclass(frozen=True)
 class ChannelRef:
     """A channel as named in a request: `wire` is echoed back verbatim, `name` is the channel."""
+
     wire: str
     name: str
     params: dict

@@ -76,6 +76,7 @@ def is_ephemeral(item: dict) -> bool:
 @dataclass
 class Event:
     """One channel event (a publish or a presence change): what fan-out, replay and history read."""
+
     seq: int
     timestamp: int
     kind: str  # "message" | "presence"
@@ -158,8 +159,11 @@ class Channel:
         self.prune(now)
 
     def prune(self, now: int) -> None:
-        while self.log and (len(self.log) > MAX_LOG_ENTRIES or self.log_bytes > MAX_LOG_BYTES
-                            or now - self.log[0].timestamp > self.retention_ms):
+        while self.log and (
+            len(self.log) > MAX_LOG_ENTRIES
+            or self.log_bytes > MAX_LOG_BYTES
+            or now - self.log[0].timestamp > self.retention_ms
+        ):
             self.log_bytes -= self.log.popleft().size
         while self.serial_of_message and len(self.serial_of_message) > MAX_IDEMPOTENT_IDS:
             self.serial_of_message.popitem(last=False)
@@ -219,13 +223,15 @@ class Channel:
 
     def present_items(self, client_id: str | None = None, connection_id: str | None = None) -> list[dict]:
         return [
-            m.item for m in self.members.values()
+            m.item
+            for m in self.members.values()
             if (client_id is None or m.client_id == client_id)
             and (connection_id is None or m.connection_id == connection_id)
         ]
 
 
 # ---------------------------------------------------------------- history
+
 
 @dataclass
 class HistoryQuery:
@@ -240,7 +246,8 @@ class HistoryQuery:
         """Matching items for one page, and the cursor for the next page (or None)."""
         items = [
             ((e.seq, i), item)
-            for e in channel.log if e.kind == kind
+            for e in channel.log
+            if e.kind == kind
             for i, item in enumerate(e.items)
             if self._matches(e, (e.seq, i))
         ]

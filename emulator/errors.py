@@ -56,5 +56,9 @@ def too_large(size: int, limit: int) -> AblyError:
 def mutable_messages_disabled() -> AblyError:
     # What Ably answers on a channel without the "Message annotations, updates, appends, and deletes"
     # rule; the emulator has no such rule yet, so every update, delete, append or annotation gets it.
-    return AblyError(93002, 400, "Updates, deletes, appends and annotations need the mutableMessages channel rule, "
-                                 "which this emulator does not implement")
+    return AblyError(
+        93002,
+        400,
+        "Updates, deletes, appends and annotations need the mutableMessages channel rule, "
+        "which this emulator does not implement",
+    )

@@ -17,6 +17,7 @@ EXPOSED_HEADERS = "X-Ably-Errorcode, X-Ably-Errormessage, Link"
 
 # ---------------------------------------------------------------- formats and responses
 
+
 def response_format(request: web.Request) -> str:
     return MSGPACK if MSGPACK_TYPE in request.headers.get("Accept", "") else JSON
 
@@ -35,8 +36,11 @@ def respond(request: web.Request, body, status: int = 200, headers: dict | None 
     envelope = request.query.get("envelope")
     if envelope in (JSON, MSGPACK):
         # The browser bundle can't read headers like Link, so it asks for an envelope.
-        wrapped = {"statusCode": status, "response": body,
-                   "headers": {k.lower(): v for k, v in (headers or {}).items()}}
+        wrapped = {
+            "statusCode": status,
+            "response": body,
+            "headers": {k.lower(): v for k, v in (headers or {}).items()},
+        }
         return _encoded(wrapped, envelope, 200, {})
     return _encoded(body, response_format(request), status, headers or {})
 
@@ -62,8 +66,12 @@ def cors_headers(request: web.Request) -> dict:
     if not request.headers.get("Origin"):
         return {}
     # Token requests are made with credentials, so the origin must be echoed, never `*`.
-    return {"Access-Control-Allow-Origin": request.headers["Origin"], "Access-Control-Allow-Credentials": "true",
-            "Access-Control-Expose-Headers": EXPOSED_HEADERS, "Vary": "Origin"}
+    return {
+        "Access-Control-Allow-Origin": request.headers["Origin"],
+        "Access-Control-Allow-Credentials": "true",
+        "Access-Control-Expose-Headers": EXPOSED_HEADERS,
+        "Vary": "Origin",
+    }
 
 
 def preflight(request: web.Request) -> web.Response:
@@ -71,7 +79,8 @@ def preflight(request: web.Request) -> web.Response:
         "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
         "Access-Control-Allow-Headers": request.headers.get(
             "Access-Control-Request-Headers",
-            "authorization, content-type, accept, x-ably-version, ably-agent, x-ably-clientid"),
+            "authorization, content-type, accept, x-ably-version, ably-agent, x-ably-clientid",
+        ),
         "Access-Control-Max-Age": "86400",
     }
     if request.headers.get("Access-Control-Request-Private-Network") == "true":
@@ -85,8 +94,12 @@ def refuse_unless_allowed(request: web.Request, policy: AccessPolicy) -> None:
         raise AblyError(40300, 403, "Host not allowed: the emulator answers to loopback names only")
     origin = request.headers.get("Origin")
     if origin is not None and not policy.origin_allowed(origin):
-        raise AblyError(40300, 403, f"Origin {origin[:100]} is not allowed: only loopback origins and those "
-                                    "given with --allow-origin may use the emulator")
+        raise AblyError(
+            40300,
+            403,
+            f"Origin {origin[:100]} is not allowed: only loopback origins and those "
+            "given with --allow-origin may use the emulator",
+        )
 
 
 async def read_body(request: web.Request, limit: int | None = None):

@@ -7,7 +7,8 @@ collaborators, so the asyncio layer supplies real ones and tests supply fakes th
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from .channels import Channel, Event
 

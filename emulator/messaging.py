@@ -4,8 +4,8 @@ idempotency, and delivery of logged channel events to attached connections."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .apps import App
 from .auth import Credentials, operations_for
@@ -60,6 +60,7 @@ def refuse_if_forced(force_nack) -> None:
 @dataclass
 class Subscriber:
     """What delivery needs from an attached realtime connection."""
+
     connection_id: str
     echo: bool
     modes: Flag
@@ -110,6 +111,7 @@ def visible_items(sub: Subscriber, event: Event) -> list[dict]:
 class Fanout:
     """Who is attached to each channel (per app), and getting events to them: publishing and
     presence are validated, logged in the channel, then fanned out to every live subscriber."""
+
     clock: Clock
     ids: IdSource
     sink: EventSink | None = None  # told of each logged event (the history journal)
@@ -161,9 +163,17 @@ class Fanout:
 
     # -------------------------------------------------- messages
 
-    def publish(self, app: App, channel_name: str, raw_items: list[dict], creds: Credentials,
-                identity: str | None, connection_id: str | None = None, id_prefix: str | None = None,
-                max_size: int = MAX_MESSAGE_SIZE) -> Published:
+    def publish(
+        self,
+        app: App,
+        channel_name: str,
+        raw_items: list[dict],
+        creds: Credentials,
+        identity: str | None,
+        connection_id: str | None = None,
+        id_prefix: str | None = None,
+        max_size: int = MAX_MESSAGE_SIZE,
+    ) -> Published:
         """Validate, stamp, log and deliver messages."""
         if "publish" not in operations_for(creds.capability, channel_name):
             raise capability_denied("publish", channel_name)
@@ -208,22 +218,37 @@ class Fanout:
 
     # -------------------------------------------------- presence
 
-    def presence(self, app: App, channel_name: str, raw_items: list[dict], creds: Credentials,
-                 identity: str | None, connection_id: str, id_prefix: str, max_size: int = MAX_MESSAGE_SIZE) -> None:
+    def presence(
+        self,
+        app: App,
+        channel_name: str,
+        raw_items: list[dict],
+        creds: Credentials,
+        identity: str | None,
+        connection_id: str,
+        id_prefix: str,
+        max_size: int = MAX_MESSAGE_SIZE,
+    ) -> None:
         if "presence" not in operations_for(creds.capability, channel_name):
             raise capability_denied("presence", channel_name)
         items = []
         for index, raw in enumerate(raw_items):
             action = raw.get("action")
-            if action not in (PresenceAction.ENTER, PresenceAction.UPDATE, PresenceAction.LEAVE,
-                              PresenceAction.PRESENT):
+            if action not in (
+                PresenceAction.ENTER,
+                PresenceAction.UPDATE,
+                PresenceAction.LEAVE,
+                PresenceAction.PRESENT,
+            ):
                 raise bad_request(f"Invalid presence action {action!r}", 40000)
             item = clean_payload(raw, PRESENCE_FIELDS)
             client_id = effective_client_id(creds, identity, raw.get("clientId"))
             if client_id is None:
                 raise bad_request("Presence requires a clientId", 40012)
             item.update(
-                action=PresenceAction(action), clientId=client_id, connectionId=connection_id,
+                action=PresenceAction(action),
+                clientId=client_id,
+                connectionId=connection_id,
                 timestamp=self.clock(),
             )
             item.setdefault("id", f"{id_prefix}:{index}")
@@ -242,9 +267,12 @@ class Fanout:
         now = self.clock()
         leaves = [
             {
-                "action": PresenceAction.LEAVE, "clientId": m.client_id, "connectionId": m.connection_id,
+                "action": PresenceAction.LEAVE,
+                "clientId": m.client_id,
+                "connectionId": m.connection_id,
                 # Not prefixed with the connectionId, so clients order it by timestamp.
-                "id": f"{self.ids.secret(9)}:0:{index}", "timestamp": now,
+                "id": f"{self.ids.secret(9)}:0:{index}",
+                "timestamp": now,
             }
             for index, m in enumerate(channel.members_of(connection_id))
         ]

@@ -44,6 +44,7 @@ def channel_details(name: str, metrics: dict) -> dict:
 class ChannelQuery:
     """One page of `GET /channels`: names in order, after the cursor (the last name of the page
     before), so a channel active throughout a paging sequence is listed exactly once."""
+
     prefix: str = ""
     limit: int = DEFAULT_LISTED
     names_only: bool = False

@@ -36,6 +36,7 @@ FLUSH_DELAY_S = 0.05  # events arriving within this long are written together
 @dataclass
 class Entry:
     """One logged event, encoded when it happened (so the worker thread shares nothing live)."""
+
     app_id: str
     name: str
     epoch: str
@@ -65,11 +66,14 @@ class HistoryStore:
 
     def write(self, entries: list[Entry]) -> None:
         with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO channels VALUES (?, ?, ?, ?)",
-                                [(e.app_id, e.name, e.epoch, e.seq) for e in entries])
-            self.db.executemany("INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                [(e.app_id, e.name, e.seq, e.timestamp, e.kind, e.connection_id, e.items)
-                                 for e in entries])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO channels VALUES (?, ?, ?, ?)",
+                [(e.app_id, e.name, e.epoch, e.seq) for e in entries],
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(e.app_id, e.name, e.seq, e.timestamp, e.kind, e.connection_id, e.items) for e in entries],
+            )
 
     def load(self, app_id: str) -> list[SavedChannel]:
         channels = {
@@ -77,11 +81,13 @@ class HistoryStore:
             for name, epoch, seq in self.db.execute("SELECT name, epoch, seq FROM channels WHERE app_id = ?", (app_id,))
         }
         for name, seq, timestamp, kind, connection_id, items in self.db.execute(
-                "SELECT name, seq, timestamp, kind, connection_id, items FROM events"
-                " WHERE app_id = ? ORDER BY name, seq", (app_id,)):
+            "SELECT name, seq, timestamp, kind, connection_id, items FROM events WHERE app_id = ? ORDER BY name, seq",
+            (app_id,),
+        ):
             if name in channels:
-                channels[name].events.append(Event(seq, timestamp, kind, msgpack.unpackb(items, raw=False),
-                                                   connection_id))
+                channels[name].events.append(
+                    Event(seq, timestamp, kind, msgpack.unpackb(items, raw=False), connection_id)
+                )
         return list(channels.values())
 
     def prune(self, older_than_ms: int) -> None:
@@ -107,8 +113,18 @@ class HistoryJournal:
     def record(self, app_id: str, channel: Channel, event: Event) -> None:
         if app_id != self.app_id:
             return
-        self._pending.append(Entry(app_id, channel.name, channel.epoch, event.seq, event.timestamp, event.kind,
-                                   event.connection_id, msgpack.packb(event.items, use_bin_type=True)))
+        self._pending.append(
+            Entry(
+                app_id,
+                channel.name,
+                channel.epoch,
+                event.seq,
+                event.timestamp,
+                event.kind,
+                event.connection_id,
+                msgpack.packb(event.items, use_bin_type=True),
+            )
+        )
         self._wake.set()
 
     def prune(self, older_than_ms: int) -> None:

@@ -94,6 +94,7 @@ class PresenceAction(IntEnum):
 
 # ---------------------------------------------------------------- payloads
 
+
 def _strip_base64(item: dict) -> dict:
     """Canonicalise one message from a JSON client: base64 text becomes bytes."""
     encoding = item.get("encoding")
@@ -157,6 +158,7 @@ def render_protocol_message(pm: dict, fmt: str) -> dict:
 
 # ---------------------------------------------------------------- codecs
 
+
 def dumps(obj, fmt: str) -> bytes | str:
     if fmt == MSGPACK:
         return msgpack.packb(obj, use_bin_type=True)
@@ -171,7 +173,7 @@ def loads(raw: bytes | str, fmt: str):
                 raw = raw.encode()
             return msgpack.unpackb(raw, raw=False, strict_map_key=False)
         return json.loads(raw)
-    except Exception:  # any decoder failure is the client's fault
+    except Exception:  # noqa: BLE001 (any decoder failure is the client's fault)
         raise bad_request(f"Unable to decode {fmt} body") from None
 
 

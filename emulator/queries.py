@@ -86,8 +86,12 @@ def channel_query(params, version: int | None) -> ChannelQuery:
     by = params.get("by") or ("id" if version is not None and version >= 3 else "value")
     if by not in ("id", "value"):
         raise bad_request("Invalid value for 'by': expected id or value", 40003)
-    return ChannelQuery(params.get("prefix", ""), parse_limit(params, DEFAULT_LISTED, MAX_LISTED), by == "id",
-                        params.get("cursor") or None)
+    return ChannelQuery(
+        params.get("prefix", ""),
+        parse_limit(params, DEFAULT_LISTED, MAX_LISTED),
+        by == "id",
+        params.get("cursor") or None,
+    )
 
 
 def listing_links(query: ChannelQuery, cursor: str | None) -> str:

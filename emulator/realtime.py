@@ -11,7 +11,15 @@ Its five timers (see `connection.Timer`) all go through the Scheduler.
 from __future__ import annotations
 
 from .auth import Credentials
-from .connection import Connection, ConnectionEvent, Connections, ConnectionState, Settings, Timer, UnusableConnectionKey
+from .connection import (
+    Connection,
+    ConnectionEvent,
+    Connections,
+    ConnectionState,
+    Settings,
+    Timer,
+    UnusableConnectionKey,
+)
 from .errors import AblyError, bad_request, mutable_messages_disabled, unauthorized
 from .io_ports import IdSource, Scheduler, Transport
 from .protocol import Action, error_frame
@@ -44,14 +52,22 @@ def _query_ms(value, default: int, minimum: int) -> int:
 
 def _refused(error: AblyError):
     """An acked operation that always fails with `error`."""
+
     def operation():
         raise error
+
     return operation
 
 
 class Realtime:
-    def __init__(self, service: Service, scheduler: Scheduler, ids: IdSource, settings: Settings | None = None,
-                 heartbeats: bool = False):
+    def __init__(
+        self,
+        service: Service,
+        scheduler: Scheduler,
+        ids: IdSource,
+        settings: Settings | None = None,
+        heartbeats: bool = False,
+    ):
         """`heartbeats`: send a HEARTBEAT after `maxIdleInterval` of silence on a connection (a server
         turns them on; unit tests that count frames leave them off unless they test them)."""
         self.service = service
@@ -101,9 +117,16 @@ class Realtime:
             conn, failure = self._continue(continuity_key, creds, client_id, transport)
         if conn is None:
             conn = Connection(
-                id=self.ids.short_id(12), connection_key="", app=self.registry.app_of(creds), creds=creds,
-                client_id=client_id, echo=echo, leave_delay_ms=leave_delay, max_idle_ms=max_idle,
-                transport=transport, clock=self.clock,
+                id=self.ids.short_id(12),
+                connection_key="",
+                app=self.registry.app_of(creds),
+                creds=creds,
+                client_id=client_id,
+                echo=echo,
+                leave_delay_ms=leave_delay,
+                max_idle_ms=max_idle,
+                transport=transport,
+                clock=self.clock,
             )
             self.connections.add(conn)
         else:
@@ -166,8 +189,12 @@ class Realtime:
             "connectionStateTtl": self.settings.connection_state_ttl_ms,
             "maxIdleInterval": conn.max_idle_ms,
         }
-        pm = {"action": Action.CONNECTED, "connectionId": conn.id, "connectionKey": conn.connection_key,
-              "connectionDetails": details}
+        pm = {
+            "action": Action.CONNECTED,
+            "connectionId": conn.id,
+            "connectionKey": conn.connection_key,
+            "connectionDetails": details,
+        }
         if error is not None:
             pm["error"] = error.to_wire()
         return pm
@@ -182,8 +209,9 @@ class Realtime:
             return
         remaining_s = max(token.expires - self.clock(), 0) / 1000
         if remaining_s > REAUTH_LEAD_S:
-            conn.start_timer(Timer.REAUTH, self.scheduler.call_later(
-                remaining_s - REAUTH_LEAD_S, lambda: self._request_reauth(conn)))
+            conn.start_timer(
+                Timer.REAUTH, self.scheduler.call_later(remaining_s - REAUTH_LEAD_S, lambda: self._request_reauth(conn))
+            )
         conn.start_timer(Timer.TOKEN_EXPIRY, self.scheduler.call_later(remaining_s, lambda: self._token_expired(conn)))
 
     def _request_reauth(self, conn: Connection) -> None:
@@ -231,10 +259,14 @@ class Realtime:
         conn.cancel_timer(Timer.HEARTBEAT)
         self.channels.refresh(conn)
         if conn.presence_channels:
-            conn.start_timer(Timer.PRESENCE_LEAVE, self.scheduler.call_later(
-                conn.leave_delay_ms / 1000, lambda: self._leave_everywhere(conn)))
-        conn.start_timer(Timer.STATE_TTL, self.scheduler.call_later(
-            self.settings.connection_state_ttl_ms / 1000, lambda: self._discard(conn)))
+            conn.start_timer(
+                Timer.PRESENCE_LEAVE,
+                self.scheduler.call_later(conn.leave_delay_ms / 1000, lambda: self._leave_everywhere(conn)),
+            )
+        conn.start_timer(
+            Timer.STATE_TTL,
+            self.scheduler.call_later(self.settings.connection_state_ttl_ms / 1000, lambda: self._discard(conn)),
+        )
 
     def _leave_everywhere(self, conn: Connection) -> None:
         conn.timer_fired(Timer.PRESENCE_LEAVE)

@@ -4,7 +4,7 @@ capability changes. No I/O: frames go out through `Connection.send`."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .auth import operations_for
 from .channel_names import ChannelRef, parse_channel
@@ -91,8 +91,9 @@ class RealtimeChannels:
         subscriber = self._subscriber(conn, attachment, live=True)
         # ATTACH_RESUME: the client had this channel attached before (on this or an earlier connection).
         resuming = isinstance(pm.get("flags"), int) and bool(pm["flags"] & Flag.ATTACH_RESUME)
-        flags, backlog, error = self._continuity(conn, previous, channel, subscriber, pm.get("channelSerial"),
-                                                 None if resuming else rewind)
+        flags, backlog, error = self._continuity(
+            conn, previous, channel, subscriber, pm.get("channelSerial"), None if resuming else rewind
+        )
         flags |= attachment.modes
         members = channel.present_items() if attachment.modes & Flag.PRESENCE_SUBSCRIBE else []
         if members:
@@ -118,13 +119,21 @@ class RealtimeChannels:
         requested = requested_modes(params, pm.get("flags"))
         rewind = parse_rewind(params.get("rewind"))
         if ref.key not in conn.attachments and len(conn.attachments) >= MAX_CHANNELS_PER_CONNECTION:
-            raise AblyError(90010, 400, f"Maximum number of channels per connection ({MAX_CHANNELS_PER_CONNECTION}) "
-                                        "exceeded")
+            raise AblyError(
+                90010, 400, f"Maximum number of channels per connection ({MAX_CHANNELS_PER_CONNECTION}) exceeded"
+            )
         modes = grant_modes(ops, requested, ref.filter is not None)
         return Attachment(ref, modes, requested, {k: v for k, v in params.items() if k in ECHOED_PARAMS}), rewind
 
-    def _continuity(self, conn: Connection, previous: Attachment | None, channel: Channel, subscriber: Subscriber,
-                    serial, rewind: tuple | None) -> tuple[Flag, list[tuple[Event, list[dict]]], AblyError | None]:
+    def _continuity(
+        self,
+        conn: Connection,
+        previous: Attachment | None,
+        channel: Channel,
+        subscriber: Subscriber,
+        serial,
+        rewind: tuple | None,
+    ) -> tuple[Flag, list[tuple[Event, list[dict]]], AblyError | None]:
         """Where delivery picks up: the flags, the backlog to send after ATTACHED, and any error. `rewind`
         is None for an attach that resumes, which never replays the rewind backlog."""
         if previous is not None and previous.state is AttachmentState.ATTACHED:
@@ -147,8 +156,12 @@ class RealtimeChannels:
 
     @staticmethod
     def _attached(attachment: Attachment, channel: Channel, flags: Flag, error: AblyError | None = None) -> dict:
-        pm = {"action": Action.ATTACHED, "channel": attachment.ref.wire, "flags": int(flags),
-              "channelSerial": channel.serial()}
+        pm = {
+            "action": Action.ATTACHED,
+            "channel": attachment.ref.wire,
+            "flags": int(flags),
+            "channelSerial": channel.serial(),
+        }
         params = attached_params(attachment)
         if params:
             pm["params"] = params
@@ -161,11 +174,14 @@ class RealtimeChannels:
         pairs = [(event, visible_items(subscriber, event)) for event in events]
         return [(event, items) for event, items in pairs if items]
 
-    def _rewind(self, channel: Channel, subscriber: Subscriber, count: int | None,
-                window_ms: int | None) -> list[tuple[Event, list[dict]]]:
+    def _rewind(
+        self, channel: Channel, subscriber: Subscriber, count: int | None, window_ms: int | None
+    ) -> list[tuple[Event, list[dict]]]:
         """The last `count` messages this subscriber would have seen (within `window_ms`)."""
         now = self.clock()
-        recent = [e for e in channel.log if e.kind == "message" and (window_ms is None or now - e.timestamp <= window_ms)]
+        recent = [
+            e for e in channel.log if e.kind == "message" and (window_ms is None or now - e.timestamp <= window_ms)
+        ]
         picked, remaining = [], MAX_REWIND if count is None else count
         for event, items in reversed(self._visible(subscriber, recent)):
             if remaining <= 0:
@@ -176,11 +192,12 @@ class RealtimeChannels:
 
     def _send_sync(self, conn: Connection, wire_name: str, members: list[dict]) -> None:
         sync_id = self.ids.short_id(8)
-        pages = [members[i:i + SYNC_PAGE_SIZE] for i in range(0, len(members), SYNC_PAGE_SIZE)] or [[]]
+        pages = [members[i : i + SYNC_PAGE_SIZE] for i in range(0, len(members), SYNC_PAGE_SIZE)] or [[]]
         for number, page in enumerate(pages):
             cursor = str(number + 1) if number + 1 < len(pages) else ""
-            conn.send({"action": Action.SYNC, "channel": wire_name, "channelSerial": f"{sync_id}:{cursor}",
-                       "presence": page})
+            conn.send(
+                {"action": Action.SYNC, "channel": wire_name, "channelSerial": f"{sync_id}:{cursor}", "presence": page}
+            )
 
     def sync(self, conn: Connection, pm: dict) -> None:
         """A client asking for the presence set again."""
@@ -271,8 +288,7 @@ class RealtimeChannels:
         echo = conn.echo and attachment.params.get("echo", "true").lower() != "false"
         if live is None:
             live = attachment.state is AttachmentState.ATTACHED and conn.state is ConnectionState.CONNECTED
-        return Subscriber(conn.id, echo, attachment.modes, attachment.ref.wire, live, conn.send,
-                          attachment.ref.filter)
+        return Subscriber(conn.id, echo, attachment.modes, attachment.ref.wire, live, conn.send, attachment.ref.filter)
 
     # ================================================== publishing and presence
 
@@ -293,19 +309,33 @@ class RealtimeChannels:
             params = pm.get("params")
             refuse_if_forced(params.get("_forceNack") if isinstance(params, dict) else None)
             published = self.fanout.publish(
-                conn.app, ref.name, pm.get("messages") or [], conn.creds, conn.client_id,
-                connection_id=conn.id, id_prefix=f"{conn.id}:{pm['msgSerial']}",
-                max_size=self.settings.max_message_size)
+                conn.app,
+                ref.name,
+                pm.get("messages") or [],
+                conn.creds,
+                conn.client_id,
+                connection_id=conn.id,
+                id_prefix=f"{conn.id}:{pm['msgSerial']}",
+                max_size=self.settings.max_message_size,
+            )
             return {"serials": published.serials}
+
         run_acked(conn, pm, publish)
 
     def presence(self, conn: Connection, pm: dict) -> None:
         def enter_or_leave():
             ref = self._target(conn, pm, Flag.PRESENCE, "presence")
             self.fanout.presence(
-                conn.app, ref.name, pm.get("presence") or [], conn.creds, conn.client_id,
-                connection_id=conn.id, id_prefix=f"{conn.id}:{pm['msgSerial']}",
-                max_size=self.settings.max_message_size)
+                conn.app,
+                ref.name,
+                pm.get("presence") or [],
+                conn.creds,
+                conn.client_id,
+                connection_id=conn.id,
+                id_prefix=f"{conn.id}:{pm['msgSerial']}",
+                max_size=self.settings.max_message_size,
+            )
             conn.presence_channels.add(ref.name)
             return {"serials": [None] * len(pm.get("presence") or [])}
+
         run_acked(conn, pm, enter_or_leave)

@@ -19,14 +19,23 @@ from .auth import Credentials, capability_string
 from .errors import AblyError, bad_request, not_found, unauthorized
 from .http_render import body_format, error_response, items_format, read_body, respond
 from .protocol import canonical_items, render_items
-from .queries import (channel_names, channel_query, decode_base64_text, history_query, link_params, listing_links,
-                      parse_limit, protocol_version_of)
+from .queries import (
+    channel_names,
+    channel_query,
+    decode_base64_text,
+    history_query,
+    link_params,
+    listing_links,
+    parse_limit,
+    protocol_version_of,
+)
 from .service import Service
 
 MAX_APP_SPEC_BYTES = 64 * 1024  # a sandbox spec is a few KiB; this stops specs made to eat memory
 
 
 # ---------------------------------------------------------------- parsing
+
 
 def client_id_header(request: web.Request) -> str | None:
     header = request.headers.get("X-Ably-ClientId")
@@ -52,8 +61,14 @@ def provisioned_body(provisioned: Provisioned, spec: dict) -> dict:
         "accountId": app.account_id,
         "status": 0,
         "keys": [
-            {"id": k.key_id, "value": k.secret, "keyName": k.name, "keyStr": k.key_str,
-             "capability": capability_string(k.capability), "status": 0}
+            {
+                "id": k.key_id,
+                "value": k.secret,
+                "keyName": k.name,
+                "keyStr": k.key_str,
+                "capability": capability_string(k.capability),
+                "status": 0,
+            }
             for k in provisioned.keys
         ],
         "namespaces": spec.get("namespaces") or [],
@@ -62,6 +77,7 @@ def provisioned_body(provisioned: Provisioned, spec: dict) -> dict:
 
 
 # ---------------------------------------------------------------- handlers
+
 
 class RestApi:
     def __init__(self, service: Service):
@@ -154,8 +170,7 @@ class RestApi:
         items = canonical_items(await read_body(request), body_format(request))
         force_nack = request.query.get("_forceNack", "").lower() == "true"
         published = self.service.publish(creds, name, items, force_nack)
-        return respond(request, {"channel": name, "messageId": published.message_id, "serials": published.serials},
-                       201)
+        return respond(request, {"channel": name, "messageId": published.message_id, "serials": published.serials}, 201)
 
     async def mutable_message(self, request, name, serial):
         """An update, delete, append or annotation: refused as on a channel without the mutableMessages rule."""
@@ -177,10 +192,10 @@ class RestApi:
             outcome = []
             for name in channels:
                 try:
-                    published = self.service.publish(creds, name, canonical_items(spec.get("messages"),
-                                                                                  body_format(request)))
-                    outcome.append({"channel": name, "messageId": published.message_id,
-                                    "serials": published.serials})
+                    published = self.service.publish(
+                        creds, name, canonical_items(spec.get("messages"), body_format(request))
+                    )
+                    outcome.append({"channel": name, "messageId": published.message_id, "serials": published.serials})
                 except AblyError as error:
                     outcome.append({"channel": name, "error": error.to_wire()})
             failures = sum(1 for r in outcome if "error" in r)
@@ -201,13 +216,15 @@ class RestApi:
         failures = sum(1 for r in results if "error" in r)
         version = protocol_version(request)
         if version is not None and version >= 3:
-            return respond(request, {"successCount": len(results) - failures, "failureCount": failures,
-                                     "results": results})
+            return respond(
+                request, {"successCount": len(results) - failures, "failureCount": failures, "results": results}
+            )
         # Before version 3: a bare array, or a 400 whose body carries the per-channel outcomes.
         if not failures:
             return respond(request, results)
-        return error_response(request, AblyError(40020, 400, "Batched response includes errors"),
-                              {"batchResponse": results})
+        return error_response(
+            request, AblyError(40020, 400, "Batched response includes errors"), {"batchResponse": results}
+        )
 
     async def history(self, request, name):
         return self._history_page(request, name, "message", "messages")
@@ -227,8 +244,9 @@ class RestApi:
     async def presence(self, request, name):
         creds = self.authenticate(request)
         most = parse_limit(request.query)
-        members = self.service.presence_members(creds, name, request.query.get("clientId"),
-                                                request.query.get("connectionId"))
+        members = self.service.presence_members(
+            creds, name, request.query.get("clientId"), request.query.get("connectionId")
+        )
         return respond(request, render_items(members[:most], items_format(request)))
 
     async def channel_details(self, request, name):

@@ -19,11 +19,11 @@ from .apps import DEFAULT_CLOSE_DELAY_MS, Registry, Retention
 from .auth import DEFAULT_TIMESTAMP_WINDOW_MS
 from .connection import Connection, Settings
 from .errors import AblyError
+from .http_render import cors_headers, error_response, preflight, refuse_unless_allowed
 from .messaging import Fanout
 from .persistence import HistoryJournal, HistoryStore
 from .protocol import JSON, MSGPACK, decode_frame, encode_frame, error_frame
 from .realtime import Realtime
-from .http_render import cors_headers, error_response, preflight, refuse_unless_allowed
 from .rest import RestApi
 from .service import Service
 
@@ -119,6 +119,7 @@ class WebSocketTransport:
 @dataclass
 class Options:
     """How to run the emulator: the CLI's flags default to these fields and those of Settings and Retention."""
+
     host: str = "127.0.0.1"
     port: int = 8081
     key: str = DEFAULT_KEY
@@ -135,11 +136,15 @@ class Emulator:
         ids = RandomIds()
         settings = options.settings or Settings()
         self.access = AccessPolicy(options.host, options.allowed_origins)
-        self.registry = Registry(now_ms, ids, options.retention or Retention(), options.timestamp_window_ms,
-                                 options.channel_close_delay_ms)
+        self.registry = Registry(
+            now_ms, ids, options.retention or Retention(), options.timestamp_window_ms, options.channel_close_delay_ms
+        )
         self.default_key = self.registry.add_key_str(options.key)
-        self.journal = HistoryJournal(HistoryStore(options.history_file), self.default_key.app_id) \
-            if options.history_file else None
+        self.journal = (
+            HistoryJournal(HistoryStore(options.history_file), self.default_key.app_id)
+            if options.history_file
+            else None
+        )
         fanout = Fanout(now_ms, ids, sink=self.journal.record if self.journal else None)
         self.service = Service(self.registry, fanout, settings.max_message_size)
         self.realtime = Realtime(self.service, AsyncioScheduler(), ids, settings, heartbeats=True)
@@ -267,12 +272,14 @@ class Emulator:
             while True:
                 await asyncio.sleep(PRUNE_INTERVAL_S)
                 _guarded(self._prune)  # a failure must not end pruning for good
+
         pruner = asyncio.create_task(prune())
 
         async def stop(_):
             pruner.cancel()
             if self.journal:
                 await self.journal.close(writer)
+
         app.on_cleanup.append(stop)
 
     async def _close_sockets(self, app) -> None:

@@ -4,7 +4,7 @@ the other."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .apps import App, Provisioned, Registry
 from .auth import Credentials, Token, operations_for, wildcard_operations
@@ -12,7 +12,7 @@ from .channel_names import check_rest_name
 from .channels import Channel
 from .connection import Connection, Connections, UnusableConnectionKey
 from .errors import AblyError, bad_request, capability_denied, mutable_messages_disabled, unauthorized
-from .messaging import Published, Fanout, check_history_allowed, refuse_if_forced
+from .messaging import Fanout, Published, check_history_allowed, refuse_if_forced
 from .metadata import ChannelQuery, channel_details, occupancy_metrics
 from .protocol import MAX_MESSAGE_SIZE
 
@@ -65,9 +65,15 @@ class Service:
         app = self.registry.app_of(creds)
         connection = self._publishing_connection(app, creds, items)
         refuse_if_forced(force_nack)
-        return self.fanout.publish(app, channel_name, items, creds, creds.client_id,
-                                   connection_id=connection.id if connection else None,
-                                   max_size=self.max_message_size)
+        return self.fanout.publish(
+            app,
+            channel_name,
+            items,
+            creds,
+            creds.client_id,
+            connection_id=connection.id if connection else None,
+            max_size=self.max_message_size,
+        )
 
     def _publishing_connection(self, app: App, creds: Credentials, items: list[dict]) -> Connection | None:
         keys = [item["connectionKey"] for item in items if item.get("connectionKey") is not None]
@@ -95,8 +101,9 @@ class Service:
         channel.prune(self.registry.clock())
         return channel
 
-    def presence_members(self, creds: Credentials, channel_name: str, client_id: str | None = None,
-                         connection_id: str | None = None) -> list[dict]:
+    def presence_members(
+        self, creds: Credentials, channel_name: str, client_id: str | None = None, connection_id: str | None = None
+    ) -> list[dict]:
         ops = operations_for(creds.capability, check_rest_name(channel_name))
         if "subscribe" not in ops and "presence" not in ops:
             raise capability_denied("subscribe", channel_name)
@@ -117,13 +124,17 @@ class Service:
         """`GET /channels`: one page of the active channels (names, or ChannelDetails), and the
         cursor for the next page, or None on the last."""
         if "channel-metadata" not in wildcard_operations(creds.capability):
-            raise AblyError(40160, 401, "Action not permitted: listing channels needs the 'channel-metadata' "
-                                        "capability on the wildcard resource '*'")
+            raise AblyError(
+                40160,
+                401,
+                "Action not permitted: listing channels needs the 'channel-metadata' "
+                "capability on the wildcard resource '*'",
+            )
         app = self.registry.app_of(creds)
         now = self.registry.clock()
         candidates = set(app.channels) | self.fanout.channels_in_use(app)
         names = sorted(n for n in candidates if query.matches(n) and self.is_active(app, n, now))
-        page = names[:query.limit]
+        page = names[: query.limit]
         cursor = page[-1] if len(names) > query.limit else None
         if query.names_only:
             return page, cursor
@@ -144,6 +155,7 @@ class Service:
     def _details(self, app: App, channel_name: str) -> dict:
         """Details of a channel that is active: a listed one is, and asking for one activates it."""
         channel = app.existing_channel(channel_name)
-        metrics = occupancy_metrics(self.fanout.subscribers_of(app, channel_name),
-                                    len(channel.members) if channel else 0)
+        metrics = occupancy_metrics(
+            self.fanout.subscribers_of(app, channel_name), len(channel.members) if channel else 0
+        )
         return channel_details(channel_name, metrics)

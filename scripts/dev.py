@@ -26,7 +26,13 @@ from devtools.dev_children import Children
 from devtools.dev_config import CONFIG_DIR, dev_config_path, dev_log_path, remove_stale_files, write_dev_config
 from devtools.dev_console import LaunchError, ServerLog, notice_if_slow, say
 from devtools.dev_ports import (
-    DEFAULT_EMULATOR_PORT, DEFAULT_PORT, app_port_advice, check_port, choose_emulator_port, port_taken, requested_port,
+    DEFAULT_EMULATOR_PORT,
+    DEFAULT_PORT,
+    app_port_advice,
+    check_port,
+    choose_emulator_port,
+    port_taken,
+    requested_port,
 )
 from devtools.dev_settings import check_dotenv_overrides_nothing, configured_settings, describe_realtime, dotenv_lines
 from devtools.redis import redis_command, redis_url, wait_until_answering
@@ -35,8 +41,10 @@ from emulator import DEFAULT_KEY
 
 # Every function Vercel makes of api/ (files and folders starting with "_" are not functions).
 FUNCTION_PATHS = tuple(
-    "/" + path.relative_to(ROOT).with_suffix("").as_posix() for path in sorted((ROOT / "api").rglob("*.py"))
-    if not any(part.startswith("_") for part in path.relative_to(ROOT).parts))
+    "/" + path.relative_to(ROOT).with_suffix("").as_posix()
+    for path in sorted((ROOT / "api").rglob("*.py"))
+    if not any(part.startswith("_") for part in path.relative_to(ROOT).parts)
+)
 READY_CHECKS = ("/", "/api/rooms")  # a page and a function: ready means both really answer
 
 EMULATOR_START_TIMEOUT_S = 30
@@ -61,8 +69,10 @@ def wait_for_line(output: ChildOutput, what: str, timeout: float) -> re.Match | 
 
 def start_emulator(children: Children, log: ServerLog, port: int, key: str) -> str:
     say("Starting the Ably emulator...")
-    process = children.start("The Ably emulator", [sys.executable, "-m", "emulator", "--host", "127.0.0.1",
-                                                    "--port", str(port), "--key", key])
+    process = children.start(
+        "The Ably emulator",
+        [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port), "--key", key],
+    )
     output = ChildOutput(process.stdout, EMULATOR_READY, log.writer("[emulator] "))
     if not wait_for_line(output, "the Ably emulator to start", EMULATOR_START_TIMEOUT_S):
         raise LaunchError(f"The Ably emulator stopped before it was ready: {output.last_line()}")
@@ -151,8 +161,10 @@ def checked_settings(args: argparse.Namespace) -> tuple[dict[str, str], dict[str
     if "ABLY_API_KEY" not in settings:
         emulator_port = choose_emulator_port(requested_port("--emulator-port", args.emulator_port, "EMULATOR_PORT"))
         # Its real address is known once it listens; any port passes the same checks.
-        settings |= {"ABLY_API_KEY": args.emulator_key or DEFAULT_KEY,
-                     "ABLY_ENDPOINT": f"http://127.0.0.1:{emulator_port}"}
+        settings |= {
+            "ABLY_API_KEY": args.emulator_key or DEFAULT_KEY,
+            "ABLY_ENDPOINT": f"http://127.0.0.1:{emulator_port}",
+        }
         own |= dict.fromkeys(("ABLY_API_KEY", "ABLY_ENDPOINT"), "the emulator's")
     if "REDIS_URL" not in settings and shutil.which("redis-server"):
         settings["REDIS_URL"] = redis_url(6379)  # likewise: its port is chosen when it starts
@@ -169,25 +181,36 @@ def describe_store(settings: dict[str, str], own: dict[str, str]) -> str:
     return "names and limits: REDIS_URL" if "REDIS_URL" in settings else "names and limits: per worker"
 
 
-def run(children: Children, log: ServerLog, app_port: int, settings: dict[str, str], own: dict[str, str],
-        emulator_port: int | None) -> int:
+def run(
+    children: Children,
+    log: ServerLog,
+    app_port: int,
+    settings: dict[str, str],
+    own: dict[str, str],
+    emulator_port: int | None,
+) -> int:
     emulator_url = None
     if emulator_port is not None:
-        emulator_url = settings["ABLY_ENDPOINT"] = start_emulator(children, log, emulator_port,
-                                                                  settings["ABLY_API_KEY"])
+        emulator_url = settings["ABLY_ENDPOINT"] = start_emulator(
+            children, log, emulator_port, settings["ABLY_API_KEY"]
+        )
     if "REDIS_URL" in own:
         settings["REDIS_URL"] = start_redis(children, log)
     elif "REDIS_URL" not in settings:
-        say("redis-server is not installed: names and limits hold only per vercel dev worker "
-            "(apt-get install redis-server, or set REDIS_URL)")
+        say(
+            "redis-server is not installed: names and limits hold only per vercel dev worker "
+            "(apt-get install redis-server, or set REDIS_URL)"
+        )
     config = dev_config_path()
     children.add_file(config)
     write_dev_config(config, settings)
     app_url = start_vercel_dev(children, log, app_port, config)
     build_functions(app_url)
     check_answering(app_url)
-    say(f"Chat ready at {app_url} (realtime: {describe_realtime(settings, emulator_url)}; "
-        f"{describe_store(settings, own)}). Servers' output: {log.relative_path()}. Ctrl-C stops everything.")
+    say(
+        f"Chat ready at {app_url} (realtime: {describe_realtime(settings, emulator_url)}; "
+        f"{describe_store(settings, own)}). Servers' output: {log.relative_path()}. Ctrl-C stops everything."
+    )
     return serve(children, log)
 
 
@@ -220,9 +243,10 @@ def exit_on_signal(signum, frame) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", help=f"the app's port (default: PORT, else {DEFAULT_PORT}; 0: any)")
-    parser.add_argument("--emulator-port",
-                        help=f"the emulator's port (default: EMULATOR_PORT, else {DEFAULT_EMULATOR_PORT} "
-                             "or a free one; 0: any)")
+    parser.add_argument(
+        "--emulator-port",
+        help=f"the emulator's port (default: EMULATOR_PORT, else {DEFAULT_EMULATOR_PORT} or a free one; 0: any)",
+    )
     parser.add_argument("--emulator-key", help="the emulator's API key (default: its well-known dev key)")
     args = parser.parse_args()
     # Ctrl-C, SIGTERM and a closed terminal (SIGHUP) all end in launch()'s clean-up.

@@ -5,8 +5,8 @@ import pytest
 from chat.holders import Holders
 from devtools.app import running_app
 from devtools.emulator import running_emulator
-from devtools.tcp_ports import free_port
 from devtools.redis import running_redis
+from devtools.tcp_ports import free_port
 from devtools.tools import ToolMissing
 
 ON_CI = os.environ.get("CI", "").lower() in ("true", "1")

@@ -34,15 +34,43 @@ def test_bundles_hold_the_runtime_dependencies_and_nothing_dev_only(build_output
     for path in function_dirs(build_output).values():
         files = set(json.loads((path / ".vc-config.json").read_text())["filePathMap"])
         # The functions reach Ably through ably-python, with its HTTP client (httpx, HTTP/2) and msgpack.
-        for needed in ("_vendor/flask/__init__.py", "_vendor/dotenv/__init__.py", "_vendor/limits/__init__.py",
-                       "_vendor/redis/__init__.py", "_vendor/regex/__init__.py",
-                       "_vendor/confusable_homoglyphs/confusables.json", "_vendor/ably/sync/rest/rest.py",
-                       "_vendor/httpx/__init__.py", "_vendor/h2/__init__.py", "_vendor/msgpack/__init__.py",
-                       "chat/config.py", "chat/ably_client.py", "api/sendMessage.py"):
+        for needed in (
+            "_vendor/flask/__init__.py",
+            "_vendor/dotenv/__init__.py",
+            "_vendor/limits/__init__.py",
+            "_vendor/redis/__init__.py",
+            "_vendor/regex/__init__.py",
+            "_vendor/confusable_homoglyphs/confusables.json",
+            "_vendor/ably/sync/rest/rest.py",
+            "_vendor/httpx/__init__.py",
+            "_vendor/h2/__init__.py",
+            "_vendor/msgpack/__init__.py",
+            "chat/config.py",
+            "chat/ably_client.py",
+            "api/sendMessage.py",
+        ):
             assert needed in files
-        forbidden = [f for f in files if f == ".env" or f.startswith((
-            "tests/", "emulator/", "scripts/", "bench/", "devtools/", ".env", "dist/", "_vendor/_pytest/",
-            "_vendor/pytest/", "_vendor/aiohttp/", "_vendor/hypothesis/", "_vendor/playwright/"))]
+        forbidden = [
+            f
+            for f in files
+            if f == ".env"
+            or f.startswith(
+                (
+                    "tests/",
+                    "emulator/",
+                    "scripts/",
+                    "bench/",
+                    "devtools/",
+                    ".env",
+                    "dist/",
+                    "_vendor/_pytest/",
+                    "_vendor/pytest/",
+                    "_vendor/aiohttp/",
+                    "_vendor/hypothesis/",
+                    "_vendor/playwright/",
+                )
+            )
+        ]
         assert forbidden == []
 
 
@@ -85,8 +113,9 @@ def test_the_site_is_the_built_pages_and_their_hashed_bundles(build_output):
         assert sorted(Path(url).suffix for url in linked) == [".css", ".js"], page
         assets.update(linked)
     shipped = {"/" + str(path.relative_to(static)) for path in static.rglob("*") if path.is_file()}
-    assert shipped == {"/index.html", "/room.html", *assets, *(url + ".map" for url in assets)}, \
+    assert shipped == {"/index.html", "/room.html", *assets, *(url + ".map" for url in assets)}, (
         "no loose modules or sources"
+    )
 
 
 def test_security_headers_everywhere_and_long_caching_for_hashed_files_only(build_output):

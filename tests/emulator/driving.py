@@ -31,5 +31,13 @@ def attach(realtime, conn, t, channel, **extra):
 
 
 def enter(realtime, conn, t, serial, channel="room", action=PresenceAction.ENTER, data="here", **extra):
-    realtime.receive(conn, t, {"action": Action.PRESENCE, "channel": channel, "msgSerial": serial,
-                               "presence": [{"action": int(action), "data": data, **extra}]})
+    realtime.receive(
+        conn,
+        t,
+        {
+            "action": Action.PRESENCE,
+            "channel": channel,
+            "msgSerial": serial,
+            "presence": [{"action": int(action), "data": data, **extra}],
+        },
+    )

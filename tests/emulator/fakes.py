@@ -30,8 +30,9 @@ class FakeTime:
         heapq.heappush(self._timers, entry)
 
         class Handle:
-            def cancel(self_inner):
+            def cancel(self):
                 entry[2] = None
+
         return Handle()
 
     def advance(self, seconds):

@@ -3,5 +3,11 @@
 # Short timers so presence-leave, connection-TTL and channel-closing behaviour can be tested
 # without long sleeps.
 CHANNEL_CLOSE_DELAY_S = 2
-FAST_TIMERS = ("--presence-leave-delay", "1", "--connection-state-ttl", "4",
-               "--channel-close-delay", str(CHANNEL_CLOSE_DELAY_S))
+FAST_TIMERS = (
+    "--presence-leave-delay",
+    "1",
+    "--connection-state-ttl",
+    "4",
+    "--channel-close-delay",
+    str(CHANNEL_CLOSE_DELAY_S),
+)

@@ -14,11 +14,18 @@ from emulator.access import AccessPolicy, exposure_warning
 from tests.support.http import QuietHandler, basic_auth, serving
 
 
-@pytest.mark.parametrize("origin", ["http://127.0.0.1:3000", "http://localhost:5173", "https://app.localhost",
-                                    "http://[::1]:8080"])
+@pytest.mark.parametrize(
+    "origin", ["http://127.0.0.1:3000", "http://localhost:5173", "https://app.localhost", "http://[::1]:8080"]
+)
 def test_loopback_origins_get_credentialed_cors(emulator, origin):
-    pre = httpx.options(f"{emulator.url}/keys/local.dev/requestToken", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Private-Network": "true"})
+    pre = httpx.options(
+        f"{emulator.url}/keys/local.dev/requestToken",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Private-Network": "true",
+        },
+    )
     assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == origin
     r = httpx.get(f"{emulator.url}/channels/x/messages", headers={"Origin": origin, **basic_auth(emulator.key)})
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == origin
@@ -26,8 +33,14 @@ def test_loopback_origins_get_credentialed_cors(emulator, origin):
 
 @pytest.mark.parametrize("origin", ["https://evil.example", "http://127.0.0.1.evil.example", "null", "file://"])
 def test_other_origins_are_refused_before_anything_happens(emulator, origin):
-    pre = httpx.options(f"{emulator.url}/apps", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Private-Network": "true"})
+    pre = httpx.options(
+        f"{emulator.url}/apps",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Private-Network": "true",
+        },
+    )
     assert pre.status_code == 403 and "access-control-allow-origin" not in pre.headers
     assert "access-control-allow-private-network" not in pre.headers
     # A "simple" cross-origin POST needs no preflight: it must be refused, not just made unreadable.
@@ -39,16 +52,27 @@ def test_other_origins_are_refused_before_anything_happens(emulator, origin):
 async def test_websocket_upgrades_from_other_origins_are_refused(emulator):
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.WSServerHandshakeError) as e:
-            await session.ws_connect(f"{emulator.ws_url}/?key={emulator.key}", headers={"Origin": "https://evil.example"})
+            await session.ws_connect(
+                f"{emulator.ws_url}/?key={emulator.key}", headers={"Origin": "https://evil.example"}
+            )
         assert e.value.status == 403
-        async with session.ws_connect(f"{emulator.ws_url}/?key={emulator.key}&format=json",
-                                      headers={"Origin": "http://localhost:3000"}) as ws:
+        async with session.ws_connect(
+            f"{emulator.ws_url}/?key={emulator.key}&format=json", headers={"Origin": "http://localhost:3000"}
+        ) as ws:
             assert (await ws.receive_json(timeout=5))["action"] == 4
 
 
-@pytest.mark.parametrize("host, allowed", [("127.0.0.1:8081", True), ("localhost", True), ("[::1]:1", True),
-                                           ("192.168.1.20:8081", True), ("evil.example", False),
-                                           ("127.0.0.1.nip.io:8081", False)])
+@pytest.mark.parametrize(
+    "host, allowed",
+    [
+        ("127.0.0.1:8081", True),
+        ("localhost", True),
+        ("[::1]:1", True),
+        ("192.168.1.20:8081", True),
+        ("evil.example", False),
+        ("127.0.0.1.nip.io:8081", False),
+    ],
+)
 def test_the_host_header_must_be_loopback_or_an_address(emulator, host, allowed):
     r = httpx.get(f"{emulator.url}/time", headers={"Host": host})
     assert (r.status_code == 200) == allowed
@@ -78,14 +102,17 @@ def test_binding_beyond_loopback_is_warned_about():
         assert "WARNING" in exposure_warning(host) and host in exposure_warning(host)
 
 
-@pytest.mark.parametrize("spec, status, code", [
-    ({"keys": [{}] * 21}, 400, 40003),
-    ({"namespaces": [{"id": f"n{i}"} for i in range(51)]}, 400, 40003),
-    ({"channels": [{"name": f"c{i}"} for i in range(51)]}, 400, 40003),
-    ({"channels": [{"name": "c", "presence": [{"clientId": f"u{i}"} for i in range(101)]}]}, 400, 40003),
-    ({"channels": [{"name": ":bad"}]}, 400, 40010),
-    ({"keys": [{"capability": '{"x":["publish_"]}'}]}, 400, 40000),
-])
+@pytest.mark.parametrize(
+    "spec, status, code",
+    [
+        ({"keys": [{}] * 21}, 400, 40003),
+        ({"namespaces": [{"id": f"n{i}"} for i in range(51)]}, 400, 40003),
+        ({"channels": [{"name": f"c{i}"} for i in range(51)]}, 400, 40003),
+        ({"channels": [{"name": "c", "presence": [{"clientId": f"u{i}"} for i in range(101)]}]}, 400, 40003),
+        ({"channels": [{"name": ":bad"}]}, 400, 40010),
+        ({"keys": [{"capability": '{"x":["publish_"]}'}]}, 400, 40000),
+    ],
+)
 def test_app_specs_are_bounded(emulator, spec, status, code):
     r = httpx.post(f"{emulator.url}/apps", json=spec)
     assert (r.status_code, r.json()["error"]["code"]) == (status, code)

@@ -8,12 +8,12 @@ import json
 import pytest
 
 from emulator.auth import (
-    resource_covers,
     Key,
     TokenAuthority,
     intersect_capability,
     operations_for,
     parse_capability,
+    resource_covers,
     sign,
     signing_text,
 )
@@ -33,20 +33,35 @@ class Clock:
         return self.now
 
 
-@pytest.mark.parametrize("capability, expected", [
-    # Vectors from the wire-protocol doc; the first two were produced by the SDKs themselves.
-    ('{"chat":["presence","publish","subscribe"]}', "ckp0kdcIwkN99lyB0M5bEefAyMqnmTFsvRSyUucRfS4="),
-    ('{"chat": ["presence", "publish", "subscribe"]}', "2Cjelc69/dqNW+mdtM0cOgZR2PVeulArS5XNVegt/l4="),
-])
+@pytest.mark.parametrize(
+    "capability, expected",
+    [
+        # Vectors from the wire-protocol doc; the first two were produced by the SDKs themselves.
+        ('{"chat":["presence","publish","subscribe"]}', "ckp0kdcIwkN99lyB0M5bEefAyMqnmTFsvRSyUucRfS4="),
+        ('{"chat": ["presence", "publish", "subscribe"]}', "2Cjelc69/dqNW+mdtM0cOgZR2PVeulArS5XNVegt/l4="),
+    ],
+)
 def test_mac_matches_sdk_vectors(capability, expected):
-    req = {"keyName": "appid.keyid", "ttl": 3600000, "capability": capability, "clientId": "alice",
-           "timestamp": 1700000000000, "nonce": "0123456789abcdef"}
+    req = {
+        "keyName": "appid.keyid",
+        "ttl": 3600000,
+        "capability": capability,
+        "clientId": "alice",
+        "timestamp": 1700000000000,
+        "nonce": "0123456789abcdef",
+    }
     assert sign("s3cret", req) == expected
 
 
 def test_nulls_sign_as_empty_fields():
-    req = {"keyName": "appid.keyid", "ttl": None, "capability": None, "clientId": None,
-           "timestamp": 1700000000000, "nonce": "0123456789abcdef"}
+    req = {
+        "keyName": "appid.keyid",
+        "ttl": None,
+        "capability": None,
+        "clientId": None,
+        "timestamp": 1700000000000,
+        "nonce": "0123456789abcdef",
+    }
     assert signing_text(req) == "appid.keyid\n\n\n\n1700000000000\n0123456789abcdef\n"
     assert sign("s3cret", req) == "f+9EH+TCP/cHO80Gz3IRAl4JVeogEvUaK5umsMxPL8M="
 
@@ -61,8 +76,14 @@ def test_token_request_issues_token_with_intersected_capability():
     clock = Clock()
     authority = TokenAuthority(clock, SequentialIds())
     narrow = Key("appid", "k2", "x", {"chat": ["subscribe", "publish"], "other": ["history"]})
-    req = {"keyName": narrow.name, "timestamp": clock.now, "nonce": "a" * 16, "ttl": 5000, "clientId": "bob",
-           "capability": '{"chat":["subscribe","presence"],"*":["history"]}'}
+    req = {
+        "keyName": narrow.name,
+        "timestamp": clock.now,
+        "nonce": "a" * 16,
+        "ttl": 5000,
+        "clientId": "bob",
+        "capability": '{"chat":["subscribe","presence"],"*":["history"]}',
+    }
     req["mac"] = sign(narrow.secret, req)
     token = authority.request_token(narrow, req, None)
     assert token.client_id == "bob"
@@ -75,10 +96,13 @@ def test_token_request_issues_token_with_intersected_capability():
     assert e.value.code == 40142
 
 
-@pytest.mark.parametrize("tamper, code", [
-    (lambda r: r.update(mac="AAAA"), 40101),
-    (lambda r: r.update(clientId="mallory"), 40101),  # signed fields can't change
-])
+@pytest.mark.parametrize(
+    "tamper, code",
+    [
+        (lambda r: r.update(mac="AAAA"), 40101),
+        (lambda r: r.update(clientId="mallory"), 40101),  # signed fields can't change
+    ],
+)
 def test_bad_signature_is_refused(tamper, code):
     clock = Clock()
     req = signed(clock, clientId="alice")
@@ -152,6 +176,7 @@ def test_invalid_capabilities(text):
 def make_jwt(secret, header, claims):
     def part(obj):
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
     signing_input = f"{part(header)}.{part(claims)}"
     signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
@@ -176,11 +201,19 @@ def test_ably_jwt_is_verified():
         assert e.value.code == code
 
 
-@pytest.mark.parametrize("resource, channel, covered", [
-    ("*", "chat", True), ("*", "[meta]channel.lifecycle", False), ("[*]*", "[meta]channel.lifecycle", True),
-    ("[meta]*", "[meta]log", True), ("[meta]*", "chat", False), ("chat:*", "chat:a", True), ("chat:*", "chat", False),
-    ("chat", "[meta]chat", False),
-])
+@pytest.mark.parametrize(
+    "resource, channel, covered",
+    [
+        ("*", "chat", True),
+        ("*", "[meta]channel.lifecycle", False),
+        ("[*]*", "[meta]channel.lifecycle", True),
+        ("[meta]*", "[meta]log", True),
+        ("[meta]*", "chat", False),
+        ("chat:*", "chat:a", True),
+        ("chat:*", "chat", False),
+        ("chat", "[meta]chat", False),
+    ],
+)
 def test_metachannels_need_a_capability_of_their_own(resource, channel, covered):
     """Ably's `*` resource covers every channel but metachannels, which need `[meta]…` or `[*]*`."""
     assert resource_covers(resource, channel) is covered

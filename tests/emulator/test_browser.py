@@ -31,17 +31,19 @@ class PageServer(QuietHandler):
             return self.respond(self.bundle.read_bytes(), "application/javascript", headers=NO_STORE)
         if url.path == "/auth":
             username = parse_qs(url.query)["username"][0]
-            request = self.signer.auth.create_token_request({
-                "client_id": username, "capability": {self.channel: ["subscribe", "presence", "history"]},
-            })
+            request = self.signer.auth.create_token_request(
+                {
+                    "client_id": username,
+                    "capability": {self.channel: ["subscribe", "presence", "history"]},
+                }
+            )
             return self.respond(json.dumps(request.to_dict()).encode(), "application/json", headers=NO_STORE)
         return self.respond(PAGE, "text/html", headers=NO_STORE)
 
 
 @pytest.fixture(scope="module")
 def page_origin(emulator):
-    signer = AblyRestSync(key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False,
-                          use_token_auth=True)
+    signer = AblyRestSync(key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False, use_token_auth=True)
     page_server = partial(PageServer, signer=signer, channel="browser-chat", bundle=ably_js_bundle())
     with serving(page_server) as port:
         yield f"http://127.0.0.1:{port}"
@@ -84,10 +86,10 @@ def open_chat(browser, page_origin, emulator, username, rewind=None):
 
 
 def publish_from_flask(emulator, text):
-    client = AblyRestSync(key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False,
-                          use_token_auth=True)
+    client = AblyRestSync(key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False, use_token_auth=True)
     client.channels.get("browser-chat").publish(
-        "message", {"username": "server", "text": text, "date": "2026-01-01T00:00:00Z", "type": "message"})
+        "message", {"username": "server", "text": text, "date": "2026-01-01T00:00:00Z", "type": "message"}
+    )
 
 
 def test_chat_page_flow(browser, page_origin, emulator):

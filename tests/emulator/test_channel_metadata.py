@@ -23,8 +23,9 @@ MARGIN_S = 5
 
 
 def rest(emulator, **options) -> AblyRestSync:
-    return AblyRestSync(key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False,
-                        use_token_auth=True, **options)
+    return AblyRestSync(
+        key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False, use_token_auth=True, **options
+    )
 
 
 def restricted(emulator, capability: dict, **options) -> AblyRestSync:
@@ -93,13 +94,26 @@ async def test_listed_details_match_channel_status(emulator, prefix, binary):
         assert details["channelId"] == name and details["status"]["isActive"] is True
         assert details["status"]["occupancy"]["metrics"] == {
             # No object modes: an ATTACH gets them only by asking.
-            "connections": 2, "publishers": 2, "subscribers": 2, "presenceConnections": 2,
-            "presenceMembers": 1, "presenceSubscribers": 2, "objectPublishers": 0, "objectSubscribers": 0}
+            "connections": 2,
+            "publishers": 2,
+            "subscribers": 2,
+            "presenceConnections": 2,
+            "presenceMembers": 1,
+            "presenceSubscribers": 2,
+            "objectPublishers": 0,
+            "objectSubscribers": 0,
+        }
         status = await asyncio.to_thread(client.channels.get(name).status)
         assert status.channel_id == name and status.status.is_active is True
         metrics = status.status.occupancy.metrics
-        assert (metrics.connections, metrics.presence_members, metrics.presence_connections,
-                metrics.publishers, metrics.subscribers, metrics.presence_subscribers) == (2, 1, 2, 2, 2, 2)
+        assert (
+            metrics.connections,
+            metrics.presence_members,
+            metrics.presence_connections,
+            metrics.publishers,
+            metrics.subscribers,
+            metrics.presence_subscribers,
+        ) == (2, 1, 2, 2, 2, 2)
     finally:
         await member.close()
         await watcher.close()
@@ -187,8 +201,7 @@ async def test_batch_presence_per_channel_results_and_errors(emulator, prefix, b
         for name in (allowed, hidden):
             await member.channels.get(name).presence.enter({"mood": "ok"})
         client = restricted(emulator, {allowed: ["subscribe"]}, use_binary_protocol=binary)
-        response = await asyncio.to_thread(client.request, "GET", "/presence", "3",
-                                           {"channels": f"{allowed},{hidden}"})
+        response = await asyncio.to_thread(client.request, "GET", "/presence", "3", {"channels": f"{allowed},{hidden}"})
         [batch] = response.items
         assert response.status_code == 200 and (batch["successCount"], batch["failureCount"]) == (1, 1)
         ok, refused = batch["results"]
@@ -203,10 +216,15 @@ def test_batch_presence_before_protocol_version_3(emulator, prefix):
     """A bare array when every channel succeeds, else a 400 (40020) carrying `batchResponse`."""
     client = rest(emulator, use_binary_protocol=False)
     fine = client.request("GET", "/presence", "2", {"channels": f"{prefix}:a,{prefix}:b"})
-    assert fine.status_code == 200 and fine.items == [{"channel": f"{prefix}:a", "presence": []},
-                                                      {"channel": f"{prefix}:b", "presence": []}]
-    raw = httpx.get(f"{emulator.url}/presence", params={"channels": f"{prefix}:a|[bad", "separator": "|"},
-                    headers={**basic_auth(emulator.key), "Accept": "application/x-msgpack"})
+    assert fine.status_code == 200 and fine.items == [
+        {"channel": f"{prefix}:a", "presence": []},
+        {"channel": f"{prefix}:b", "presence": []},
+    ]
+    raw = httpx.get(
+        f"{emulator.url}/presence",
+        params={"channels": f"{prefix}:a|[bad", "separator": "|"},
+        headers={**basic_auth(emulator.key), "Accept": "application/x-msgpack"},
+    )
     body = msgpack.unpackb(raw.content)
     assert raw.status_code == 400 and raw.headers["x-ably-errorcode"] == "40020"
     assert body["error"]["code"] == 40020

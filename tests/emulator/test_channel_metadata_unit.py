@@ -56,8 +56,16 @@ def attach(realtime, conn, t, channel, **extra):
 
 
 def enter(realtime, conn, t, channel):
-    realtime.receive(conn, t, {"action": Action.PRESENCE, "channel": channel, "msgSerial": 0,
-                               "presence": [{"action": int(PresenceAction.ENTER)}]})
+    realtime.receive(
+        conn,
+        t,
+        {
+            "action": Action.PRESENCE,
+            "channel": channel,
+            "msgSerial": 0,
+            "presence": [{"action": int(PresenceAction.ENTER)}],
+        },
+    )
 
 
 def test_a_rest_publish_keeps_a_channel_active_for_the_close_delay(world):
@@ -166,19 +174,21 @@ def test_pages_follow_names_so_each_steadily_active_channel_is_listed_once(world
     service.publish(creds, "p:0", [{"data": "x"}])  # sorts before the cursor: not in this sequence
     rest = listed(service, creds, prefix="p:", limit=2, after=cursor)
     assert rest == ["p:c", "p:d", "p:e"]
-    last, cursor = service.active_channels(creds, ChannelQuery(prefix="p:", limit=2, names_only=True,
-                                                               after="p:c"))
+    last, cursor = service.active_channels(creds, ChannelQuery(prefix="p:", limit=2, names_only=True, after="p:c"))
     assert (last, cursor) == (["p:d", "p:e"], None)  # a full last page has no next
 
 
-@pytest.mark.parametrize("capability, allowed", [
-    ({"*": ["channel-metadata"]}, True),
-    ({"*": ["*"]}, True),
-    ({"[*]*": ["channel-metadata"]}, True),
-    ({"*": ["subscribe", "presence", "history"]}, False),
-    ({"p:*": ["channel-metadata"]}, False),  # Ably never implemented prefix-scoped enumeration
-    ({"p:a": ["channel-metadata"]}, False),
-])
+@pytest.mark.parametrize(
+    "capability, allowed",
+    [
+        ({"*": ["channel-metadata"]}, True),
+        ({"*": ["*"]}, True),
+        ({"[*]*": ["channel-metadata"]}, True),
+        ({"*": ["subscribe", "presence", "history"]}, False),
+        ({"p:*": ["channel-metadata"]}, False),  # Ably never implemented prefix-scoped enumeration
+        ({"p:a": ["channel-metadata"]}, False),
+    ],
+)
 def test_listing_needs_channel_metadata_on_the_wildcard_resource(world, capability, allowed):
     _, registry, _, service = world
     service.publish(key_creds(registry), "p:a", [{"data": "x"}])
@@ -204,23 +214,45 @@ def test_status_needs_channel_metadata_on_that_channel(world):
 
 
 def test_occupancy_counts_connections_by_what_their_modes_allow(world):
-    clock, registry, realtime, service = world
+    _clock, registry, realtime, service = world
     creds = key_creds(registry)
     full, tf = connect(realtime, clientId="full")
     # Object modes are never granted by default: they must be asked for.
-    attach(realtime, full, tf, "room", params={"modes": "publish,subscribe,presence,presence_subscribe,"
-                                                         "object_publish,object_subscribe"})
+    attach(
+        realtime,
+        full,
+        tf,
+        "room",
+        params={"modes": "publish,subscribe,presence,presence_subscribe,object_publish,object_subscribe"},
+    )
     # A derived view of the same channel on the same connection is not another connection.
-    view = "[filter=%s]room" % base64.b64encode(b"name == 'x'").decode()
+    view = "[filter={}]room".format(base64.b64encode(b"name == 'x'").decode())
     attach(realtime, full, tf, view)
     reader, tr = connect(realtime)
     attach(realtime, reader, tr, "room", params={"modes": "subscribe"})
-    realtime.receive(full, tf, {"action": Action.PRESENCE, "channel": "room", "msgSerial": 0,
-                                "presence": [{"action": int(PresenceAction.ENTER)},
-                                             {"action": int(PresenceAction.ENTER), "clientId": "guest"}]})
+    realtime.receive(
+        full,
+        tf,
+        {
+            "action": Action.PRESENCE,
+            "channel": "room",
+            "msgSerial": 0,
+            "presence": [
+                {"action": int(PresenceAction.ENTER)},
+                {"action": int(PresenceAction.ENTER), "clientId": "guest"},
+            ],
+        },
+    )
     metrics = service.channel_status(creds, "room")["status"]["occupancy"]["metrics"]
-    assert metrics == {"connections": 2, "publishers": 1, "subscribers": 2, "presenceConnections": 1,
-                       "presenceMembers": 2, "presenceSubscribers": 1, "objectPublishers": 1,
-                       "objectSubscribers": 1}
+    assert metrics == {
+        "connections": 2,
+        "publishers": 1,
+        "subscribers": 2,
+        "presenceConnections": 1,
+        "presenceMembers": 2,
+        "presenceSubscribers": 1,
+        "objectPublishers": 1,
+        "objectSubscribers": 1,
+    }
     [listed_details] = service.active_channels(creds, ChannelQuery())[0]
     assert listed_details["status"]["occupancy"]["metrics"] == metrics

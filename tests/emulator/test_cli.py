@@ -31,6 +31,7 @@ def test_key_flag_replaces_the_default_key():
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_clean_shutdown_on_signal_with_an_open_websocket(sig):
     with running_emulator() as emu:
+
         async def hold_connection_then_signal():
             async with aiohttp.ClientSession() as session:
                 async with session.ws_connect(f"{emu.ws_url}/?key={DEFAULT_KEY}&format=json") as ws:
@@ -38,13 +39,19 @@ def test_clean_shutdown_on_signal_with_an_open_websocket(sig):
                     emu.process.send_signal(sig)
                     msg = await ws.receive(timeout=5)
                     assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
         asyncio.run(hold_connection_then_signal())
         assert emu.process.wait(timeout=10) == 0
 
 
 def test_bad_key_flag_is_a_usage_error():
-    result = subprocess.run([sys.executable, "-m", "emulator", "--port", "0", "--key", "no-secret"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "--port", "0", "--key", "no-secret"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2 and "--key" in result.stderr
 
 
@@ -91,5 +98,7 @@ def test_the_flags_default_to_the_dataclass_fields():
     assert (options.host, options.port, options.key) == (defaults.host, defaults.port, defaults.key)
     assert options.settings == Settings() and options.retention == Retention()
     assert (options.timestamp_window_ms, options.channel_close_delay_ms) == (
-        defaults.timestamp_window_ms, defaults.channel_close_delay_ms)
+        defaults.timestamp_window_ms,
+        defaults.channel_close_delay_ms,
+    )
     assert parse_args(["--heartbeat-interval", "2.5"]).settings.max_idle_interval_ms == 2500

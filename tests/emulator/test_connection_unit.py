@@ -3,8 +3,16 @@ through, the registry that finds a connection by its key, resume, close, token e
 
 import pytest
 
-from emulator.connection import (TRANSITIONS, AttachmentEvent, AttachmentState, ConnectionEvent, ConnectionState,
-                                 IllegalTransition, Settings, UnusableConnectionKey)
+from emulator.connection import (
+    TRANSITIONS,
+    AttachmentEvent,
+    AttachmentState,
+    ConnectionEvent,
+    ConnectionState,
+    IllegalTransition,
+    Settings,
+    UnusableConnectionKey,
+)
 from emulator.errors import AblyError
 from emulator.protocol import Action, Flag, PresenceAction
 
@@ -18,6 +26,7 @@ def world():
 
 
 # ================================================== the transition table
+
 
 @pytest.mark.parametrize("state", list(ConnectionState))
 @pytest.mark.parametrize("event", list(ConnectionEvent))
@@ -80,6 +89,7 @@ def test_a_stale_socket_cannot_fail_the_connection_that_moved_on(world):
 
 # ================================================== finding a connection by its key
 
+
 def test_lookup_finds_a_live_connection_of_the_app_by_its_current_or_earlier_key(world):
     _, registry, realtime = world
     app = registry.apps["app"]
@@ -93,8 +103,7 @@ def test_lookup_finds_a_live_connection_of_the_app_by_its_current_or_earlier_key
     assert realtime.connections.lookup(conn.connection_key, app, None) is conn
 
 
-@pytest.mark.parametrize("key, malformed", [("not a key", True), (None, True), ({"a": 1}, True),
-                                            ("abc!def", False)])
+@pytest.mark.parametrize("key, malformed", [("not a key", True), (None, True), ({"a": 1}, True), ("abc!def", False)])
 def test_lookup_refuses_what_names_no_connection(world, key, malformed):
     _, registry, realtime = world
     connect(realtime)
@@ -118,6 +127,7 @@ def test_lookup_refuses_another_app_another_client_id_and_a_closed_connection(wo
 
 
 # ================================================== resume, close and tokens
+
 
 def test_unknown_or_expired_resume_key_gives_new_connection_with_80008(world):
     clock, _, realtime = world
@@ -161,7 +171,7 @@ def test_close_leaves_presence_at_once(world):
 
 def test_server_asks_for_reauth_then_disconnects_with_40142_at_expiry(world):
     clock, registry, realtime = world
-    conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=100_000))
+    _conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=100_000))
     t.take()
     clock.advance(69)
     assert t.take() == []
@@ -174,7 +184,7 @@ def test_server_asks_for_reauth_then_disconnects_with_40142_at_expiry(world):
 
 def test_a_token_with_under_30_s_left_is_let_run_out(world):
     clock, registry, realtime = world
-    conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=20_000))
+    _conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=20_000))
     t.take()
     clock.advance(19.9)
     assert t.take() == []  # no AUTH: there was never 30 s to ask in
@@ -196,28 +206,30 @@ def test_auth_action_renews_token_in_place(world):
     clock, registry, realtime = world
     conn, t = connect(realtime, key=None, access_token=token_for(registry, clock, ttl=3000, clientId="a"))
     t.take()
-    realtime.receive(conn, t, {"action": Action.AUTH,
-                               "auth": {"accessToken": token_for(registry, clock, ttl=60000, clientId="a")}})
+    realtime.receive(
+        conn, t, {"action": Action.AUTH, "auth": {"accessToken": token_for(registry, clock, ttl=60000, clientId="a")}}
+    )
     [connected] = t.take()
     assert connected["action"] == Action.CONNECTED and connected["connectionId"] == conn.id
     clock.advance(10)  # the first token's timers are gone
     assert t.frames == [] and not t.closed
-    realtime.receive(conn, t, {"action": Action.AUTH,
-                               "auth": {"accessToken": token_for(registry, clock, clientId="b")}})
+    realtime.receive(
+        conn, t, {"action": Action.AUTH, "auth": {"accessToken": token_for(registry, clock, clientId="b")}}
+    )
     assert t.frames[-1]["error"]["code"] == 40102 and t.closed
 
 
 # ================================================== heartbeats
 
+
 @pytest.fixture
 def beating():
-    return make_realtime(KEY, Settings(),
-                         heartbeats=True)
+    return make_realtime(KEY, Settings(), heartbeats=True)
 
 
 def test_a_heartbeat_fills_each_silence_of_max_idle_interval(beating):
     clock, _, realtime = beating
-    conn, t = connect(realtime, heartbeatInterval="5000")
+    _conn, t = connect(realtime, heartbeatInterval="5000")
     t.take()
     clock.advance(4.9)
     assert t.take() == []

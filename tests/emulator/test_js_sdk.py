@@ -21,15 +21,16 @@ RESULT = re.compile(r"^(not ok|ok) \d+ - (.*?)(?: # (?:SKIP|TODO).*)?$", re.MULT
 
 def node_tap(*options: str, env: dict | None = None) -> str:
     command = [node_executable(), "--test", "--test-reporter=tap", *options, *FILES]
-    return subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          timeout=SUITE_TIMEOUT_S).stdout
+    return subprocess.run(
+        command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=SUITE_TIMEOUT_S
+    ).stdout
 
 
 def suite_test_names() -> list[str]:
     """The suite's test names, listed without running them (a pattern nothing matches skips them all)."""
     try:
         return [name for _, name in RESULT.findall(node_tap("--test-name-pattern=^$"))]
-    except Exception:  # no node here: one placeholder test reports it when run
+    except Exception:  # noqa: BLE001 (no node here: one placeholder test reports it when run)
         return ["(the ably-js suite)"]
 
 
@@ -37,12 +38,19 @@ def suite_test_names() -> list[str]:
 def js_results(emulator) -> dict[str, tuple[bool, str]]:
     """Each test's outcome and its TAP block, from one `node --test` run over the whole suite."""
     npm_package("ably")
-    output = node_tap("--test-concurrency=2", env={
-        "ABLY_EMULATOR_URL": emulator.url, "ABLY_EMULATOR_KEY": emulator.key,
-        "ABLY_EMULATOR_CHANNEL_CLOSE_DELAY_S": str(CHANNEL_CLOSE_DELAY_S)})
+    output = node_tap(
+        "--test-concurrency=2",
+        env={
+            "ABLY_EMULATOR_URL": emulator.url,
+            "ABLY_EMULATOR_KEY": emulator.key,
+            "ABLY_EMULATOR_CHANNEL_CLOSE_DELAY_S": str(CHANNEL_CLOSE_DELAY_S),
+        },
+    )
     matches = list(RESULT.finditer(output))
-    blocks = [output[m.start():(matches[i + 1].start() if i + 1 < len(matches) else len(output))]
-              for i, m in enumerate(matches)]
+    blocks = [
+        output[m.start() : (matches[i + 1].start() if i + 1 < len(matches) else len(output))]
+        for i, m in enumerate(matches)
+    ]
     return {m[2]: (m[1] == "ok", block) for m, block in zip(matches, blocks)} | {"": (False, output)}
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import contextlib
 import json
 
 import msgpack
@@ -10,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emulator.apps import Registry
+from emulator.channel_names import parse_channel
 from emulator.channels import MAX_LOG_BYTES, MESSAGE_FIELDS, Channel, check_size, clean_payload
 from emulator.errors import AblyError
 from emulator.messaging import Fanout
-from emulator.channel_names import parse_channel
 from emulator.persistence import HistoryJournal
 from emulator.protocol import JSON, MSGPACK, Action, SharedFrame, decode_frame, encode_frame
 from emulator.queries import history_query, parse_limit
@@ -22,8 +23,16 @@ from .fakes import SequentialIds
 
 
 def test_binary_from_json_client_reaches_msgpack_client_as_bytes():
-    frame = json.dumps({"action": 15, "channel": "c", "msgSerial": 0, "messages": [
-        {"data": base64.b64encode(b"\x00\xff").decode(), "encoding": "utf-8/cipher+aes-128-cbc/base64"}]})
+    frame = json.dumps(
+        {
+            "action": 15,
+            "channel": "c",
+            "msgSerial": 0,
+            "messages": [
+                {"data": base64.b64encode(b"\x00\xff").decode(), "encoding": "utf-8/cipher+aes-128-cbc/base64"}
+            ],
+        }
+    )
     pm = decode_frame(frame, JSON)
     assert pm["messages"][0] == {"data": b"\x00\xff", "encoding": "utf-8/cipher+aes-128-cbc"}
     out = msgpack.unpackb(encode_frame(pm, MSGPACK), raw=False)
@@ -39,11 +48,18 @@ def test_binary_from_msgpack_client_reaches_json_client_as_base64():
     assert pm["messages"][0] == {"data": b"\x01\x02"}
 
 
-@pytest.mark.parametrize("raw, fmt", [
-    ("{not json", JSON), ("[]", JSON), ('{"action":"x"}', JSON), ("null", JSON), (b"\xc1", MSGPACK),
-    ('{"action":15,"messages":"nope"}', JSON),
-    ('{"action":15,"messages":[{"data":"***","encoding":"base64"}]}', JSON),
-])
+@pytest.mark.parametrize(
+    "raw, fmt",
+    [
+        ("{not json", JSON),
+        ("[]", JSON),
+        ('{"action":"x"}', JSON),
+        ("null", JSON),
+        (b"\xc1", MSGPACK),
+        ('{"action":15,"messages":"nope"}', JSON),
+        ('{"action":15,"messages":[{"data":"***","encoding":"base64"}]}', JSON),
+    ],
+)
 def test_malformed_frames_raise_ably_errors(raw, fmt):
     with pytest.raises(AblyError) as e:
         decode_frame(raw, fmt)
@@ -53,10 +69,8 @@ def test_malformed_frames_raise_ably_errors(raw, fmt):
 @given(st.one_of(st.binary(max_size=64), st.text(max_size=64)))
 def test_arbitrary_frames_never_raise_anything_but_ably_errors(raw):
     for fmt in (JSON, MSGPACK):
-        try:
+        with contextlib.suppress(AblyError):
             decode_frame(raw, fmt)
-        except AblyError:
-            pass
 
 
 def test_extras_must_be_a_json_object():
@@ -119,9 +133,18 @@ def test_history_time_range_and_until_attach():
     assert names(items) == ["m3", "m2", "m1", "m0"]
 
 
-@pytest.mark.parametrize("params", [{"limit": "0"}, {"limit": "1001"}, {"direction": "up"},
-                                    {"start": "5", "end": "1"}, {"from_serial": "other-00000001"},
-                                    {"cursor": "x"}, {"limit": "ten"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "0"},
+        {"limit": "1001"},
+        {"direction": "up"},
+        {"start": "5", "end": "1"},
+        {"from_serial": "other-00000001"},
+        {"cursor": "x"},
+        {"limit": "ten"},
+    ],
+)
 def test_bad_history_params(params):
     with pytest.raises(AblyError) as e:
         history_query(params, filled_channel(1))
@@ -172,34 +195,56 @@ def test_a_channel_log_is_bounded_in_bytes_as_well_as_in_count():
     assert ch.log[-1].items[0]["id"] == "m999"  # the newest are kept
 
 
-@pytest.mark.parametrize("wire, name, params", [
-    ("chat", "chat", {}), ("ns:chat", "ns:chat", {}), ("[?rewind=2&delta=vcdiff]chat", "chat",
-                                                       {"rewind": "2", "delta": "vcdiff"}),
-    ("chat with spaces/and:colons", "chat with spaces/and:colons", {}),
-    ("[meta]channel.lifecycle", "[meta]channel.lifecycle", {}),  # a metachannel keeps its qualifier
-])
+@pytest.mark.parametrize(
+    "wire, name, params",
+    [
+        ("chat", "chat", {}),
+        ("ns:chat", "ns:chat", {}),
+        ("[?rewind=2&delta=vcdiff]chat", "chat", {"rewind": "2", "delta": "vcdiff"}),
+        ("chat with spaces/and:colons", "chat with spaces/and:colons", {}),
+        ("[meta]channel.lifecycle", "[meta]channel.lifecycle", {}),  # a metachannel keeps its qualifier
+    ],
+)
 def test_channel_names(wire, name, params):
     ref = parse_channel(wire)
     assert (ref.wire, ref.name, ref.params, ref.filter) == (wire, name, params, None)
 
 
-@pytest.mark.parametrize("wire", ["", ":hell", "::", "[?rewind=1]", "[?rewind=1]:x", "a\nb", "a\u2028b",
-                                  "[meta]", "[other]log", "[unterminated", None, 5])
+@pytest.mark.parametrize(
+    "wire",
+    [
+        "",
+        ":hell",
+        "::",
+        "[?rewind=1]",
+        "[?rewind=1]:x",
+        "a\nb",
+        "a\u2028b",
+        "[meta]",
+        "[other]log",
+        "[unterminated",
+        None,
+        5,
+    ],
+)
 def test_invalid_channel_names_are_40010(wire):
     with pytest.raises(AblyError) as e:
         parse_channel(wire)
     assert (e.value.code, e.value.status) == (40010, 400)
 
 
-@pytest.mark.parametrize("expression, message, matches", [
-    ("name == 'a'", {"name": "a"}, True),
-    ("name == 'a'", {"name": "b"}, False),
-    ("headers.n > `2`", {"extras": {"headers": {"n": 3}}}, True),
-    ("headers.n > `2`", {"extras": {"headers": {"n": "3"}}}, False),  # a type mismatch matches nothing
-    ("headers.n > `2`", {}, False),
-    ("name == 'a' || headers.x", {"name": "b", "extras": {"headers": {"x": True}}}, True),
-    ("name == 'a' && headers.x", {"name": "a", "extras": {"headers": {"x": False}}}, False),
-])
+@pytest.mark.parametrize(
+    "expression, message, matches",
+    [
+        ("name == 'a'", {"name": "a"}, True),
+        ("name == 'a'", {"name": "b"}, False),
+        ("headers.n > `2`", {"extras": {"headers": {"n": 3}}}, True),
+        ("headers.n > `2`", {"extras": {"headers": {"n": "3"}}}, False),  # a type mismatch matches nothing
+        ("headers.n > `2`", {}, False),
+        ("name == 'a' || headers.x", {"name": "b", "extras": {"headers": {"x": True}}}, True),
+        ("name == 'a' && headers.x", {"name": "a", "extras": {"headers": {"x": False}}}, False),
+    ],
+)
 def test_derived_channel_filters(expression, message, matches):
     encoded = base64.urlsafe_b64encode(expression.encode()).decode().rstrip("=")  # either alphabet, any padding
     ref = parse_channel(f"[filter={encoded}?rewind=1]c")
@@ -213,6 +258,7 @@ async def test_the_history_journal_writes_batches_off_the_event_loop():
 
         def write(self, entries):
             import threading
+
             self.batches.append(entries)
             self.threads.add(threading.current_thread().name)
 

@@ -14,8 +14,9 @@ def realtime(emulator, **options):
 
 
 def rest(emulator, **options):
-    return AblyRest(key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False,
-                    use_token_auth=True, **options)
+    return AblyRest(
+        key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False, use_token_auth=True, **options
+    )
 
 
 async def connected(client):
@@ -65,7 +66,9 @@ async def test_publish_without_capability_is_nacked(emulator, channel_name):
         # TokenDetails, not a TokenRequest: ably-python realtime can't reach REST on a non-80 port.
         async def auth_callback(params):
             return await issuer.auth.request_token(
-                {"client_id": "reader", "capability": {channel_name: ["subscribe", "presence", "history"]}})
+                {"client_id": "reader", "capability": {channel_name: ["subscribe", "presence", "history"]}}
+            )
+
         client = await connected(realtime(emulator, key=None, auth_callback=auth_callback))
         try:
             channel = client.channels.get(channel_name)
@@ -107,6 +110,7 @@ async def test_realtime_token_renewal(emulator, channel_name):
         async def auth_callback(params):
             issued.append(params)
             return await issuer.auth.request_token({"client_id": "renewing", "ttl": 1500})
+
         client = await connected(realtime(emulator, key=None, auth_callback=auth_callback))
         try:
             await asyncio.sleep(2.5)  # the first token has expired by now

@@ -36,16 +36,19 @@ def test_connected_carries_complete_details(world):
     assert details["connectionStateTtl"] == Settings().connection_state_ttl_ms
 
 
-@pytest.mark.parametrize("query, code", [
-    ({"key": "app.key:wrong"}, 40101),
-    ({"key": "nope.key:secret"}, 40101),
-    # Token-shaped but never issued here, or not a token at all: renewing cannot help (as on Ably).
-    ({"key": None, "access_token": "Sdnurv_some_invalid_token_nkds9r7"}, 40101),
-    ({"key": None, "access_token": "not a token!"}, 40101),
-    # Signed by this key but not held: issued before a restart, so the SDK renews it.
-    ({"key": None, "access_token": mint_token(Key("app", "key", "secret", {}), "before-the-restart")}, 40143),
-    ({"key": None}, 40101),
-])
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        ({"key": "app.key:wrong"}, 40101),
+        ({"key": "nope.key:secret"}, 40101),
+        # Token-shaped but never issued here, or not a token at all: renewing cannot help (as on Ably).
+        ({"key": None, "access_token": "Sdnurv_some_invalid_token_nkds9r7"}, 40101),
+        ({"key": None, "access_token": "not a token!"}, 40101),
+        # Signed by this key but not held: issued before a restart, so the SDK renews it.
+        ({"key": None, "access_token": mint_token(Key("app", "key", "secret", {}), "before-the-restart")}, 40143),
+        ({"key": None}, 40101),
+    ],
+)
 def test_bad_credentials_get_error_and_close(world, query, code):
     _, _, realtime = world
     conn, t = connect(realtime, **query)
@@ -74,8 +77,9 @@ def test_attach_grants_modes_from_capability(world):
     assert error["action"] == Action.ERROR and error["channel"] == "other"
     assert error["error"]["code"] == 40160
     # Publishing without the capability is NACKed, not fatal.
-    realtime.receive(conn, t, {"action": Action.MESSAGE, "channel": "chat", "msgSerial": 0,
-                               "messages": [{"name": "x"}]})
+    realtime.receive(
+        conn, t, {"action": Action.MESSAGE, "channel": "chat", "msgSerial": 0, "messages": [{"name": "x"}]}
+    )
     [nack] = t.take()
     assert nack["action"] == Action.NACK and nack["error"]["code"] == 40160 and not t.closed
 
@@ -87,16 +91,23 @@ def test_publish_echo_precedes_ack_and_echo_false_is_honoured(world):
     for conn, t in ((a, ta), (b, tb)):
         t.take()
         attach(realtime, conn, t, "room")
-    realtime.receive(b, tb, {"action": Action.MESSAGE, "channel": "room", "msgSerial": 0,
-                             "messages": [{"name": "hi", "data": "x", "size": 1}]})
+    realtime.receive(
+        b,
+        tb,
+        {
+            "action": Action.MESSAGE,
+            "channel": "room",
+            "msgSerial": 0,
+            "messages": [{"name": "hi", "data": "x", "size": 1}],
+        },
+    )
     [ack] = tb.take()
     assert ack["action"] == Action.ACK and ack["msgSerial"] == 0 and len(ack["res"][0]["serials"]) == 1
     [delivered] = ta.take()
     assert delivered["action"] == Action.MESSAGE and delivered["connectionId"] == b.id
     msg = delivered["messages"][0]
     assert msg["clientId"] == "b" and msg["id"] == f"{b.id}:0:0" and "size" not in msg
-    realtime.receive(a, ta, {"action": Action.MESSAGE, "channel": "room", "msgSerial": 0,
-                             "messages": [{"name": "yo"}]})
+    realtime.receive(a, ta, {"action": Action.MESSAGE, "channel": "room", "msgSerial": 0, "messages": [{"name": "yo"}]})
     assert actions(ta.take()) == [Action.MESSAGE, Action.ACK]
 
 
@@ -118,8 +129,9 @@ def test_client_id_mismatch_is_nacked(world):
     token = token_for(registry, clock, clientId="alice")
     conn, t = connect(realtime, key=None, access_token=token)
     t.take()
-    realtime.receive(conn, t, {"action": Action.MESSAGE, "channel": "c", "msgSerial": 0,
-                               "messages": [{"clientId": "mallory"}]})
+    realtime.receive(
+        conn, t, {"action": Action.MESSAGE, "channel": "c", "msgSerial": 0, "messages": [{"clientId": "mallory"}]}
+    )
     [nack] = t.take()
     assert nack["action"] == Action.NACK and nack["error"]["code"] == 40012
 
@@ -171,8 +183,9 @@ def test_resume_replays_missed_messages_without_false_leave(world):
 
     realtime.transport_lost(sub, ts)
     for i in range(3):
-        realtime.receive(pub, tp, {"action": Action.MESSAGE, "channel": "room", "msgSerial": i,
-                                   "messages": [{"name": f"m{i}"}]})
+        realtime.receive(
+            pub, tp, {"action": Action.MESSAGE, "channel": "room", "msgSerial": i, "messages": [{"name": f"m{i}"}]}
+        )
     clock.advance(5)
     ts2 = FakeTransport()
     resumed = realtime.open({"key": KEY, "clientId": "sub", "resume": sub.connection_key}, ts2)
@@ -180,8 +193,9 @@ def test_resume_replays_missed_messages_without_false_leave(world):
     assert resumed is sub and connected["connectionId"] == sub.id and "error" not in connected
     assert connected["connectionKey"] != last_serial
     # Nothing is pushed until the client re-attaches with its last channelSerial.
-    realtime.receive(pub, tp, {"action": Action.MESSAGE, "channel": "room", "msgSerial": 3,
-                               "messages": [{"name": "m3"}]})
+    realtime.receive(
+        pub, tp, {"action": Action.MESSAGE, "channel": "room", "msgSerial": 3, "messages": [{"name": "m3"}]}
+    )
     assert ts2.frames == []
     frames = attach(realtime, sub, ts2, "room", channelSerial=last_serial)
     assert frames[0]["action"] == Action.ATTACHED and frames[0]["flags"] & Flag.RESUMED
@@ -190,21 +204,37 @@ def test_resume_replays_missed_messages_without_false_leave(world):
     # Re-entering with the same presence id changes nothing for others.
     enter(realtime, sub, ts2, 0, id=f"{sub.id}:0:0")
     clock.advance(30)
-    assert [f for f in tw.take() if f["action"] == Action.PRESENCE
-            and f["presence"][0]["action"] == PresenceAction.LEAVE] == []
+    assert [
+        f for f in tw.take() if f["action"] == Action.PRESENCE and f["presence"][0]["action"] == PresenceAction.LEAVE
+    ] == []
 
 
 def test_a_new_token_re_evaluates_each_attachment(world):
     clock, registry, realtime = world
+
     def cap(**channels):
         return json.dumps(channels)
-    conn, t = connect(realtime, key=None, access_token=token_for(
-        registry, clock, clientId="u", capability=cap(kept=["subscribe"], dropped=["subscribe"])))
+
+    conn, t = connect(
+        realtime,
+        key=None,
+        access_token=token_for(
+            registry, clock, clientId="u", capability=cap(kept=["subscribe"], dropped=["subscribe"])
+        ),
+    )
     t.take()
     attach(realtime, conn, t, "kept")
     attach(realtime, conn, t, "dropped")
-    realtime.receive(conn, t, {"action": Action.AUTH, "auth": {"accessToken": token_for(
-        registry, clock, clientId="u", capability=cap(kept=["subscribe", "publish"]))}})
+    realtime.receive(
+        conn,
+        t,
+        {
+            "action": Action.AUTH,
+            "auth": {
+                "accessToken": token_for(registry, clock, clientId="u", capability=cap(kept=["subscribe", "publish"]))
+            },
+        },
+    )
     connected, error, upgraded = sorted(t.take(), key=lambda pm: pm["action"])
     assert (error["action"], error["channel"], error["error"]["code"]) == (Action.ERROR, "dropped", 40160)
     assert upgraded["action"] == Action.ATTACHED and upgraded["channel"] == "kept"
@@ -218,8 +248,9 @@ def test_rewind_delivers_backlog_after_attached(world):
     _, _, realtime = world
     pub, tp = connect(realtime)
     for i in range(5):
-        realtime.receive(pub, tp, {"action": Action.MESSAGE, "channel": "r", "msgSerial": i,
-                                   "messages": [{"name": f"m{i}"}]})
+        realtime.receive(
+            pub, tp, {"action": Action.MESSAGE, "channel": "r", "msgSerial": i, "messages": [{"name": f"m{i}"}]}
+        )
     sub, ts = connect(realtime)
     ts.take()
     frames = attach(realtime, sub, ts, "[?rewind=2]r")
@@ -241,15 +272,18 @@ def test_default_modes_leave_out_annotation_subscribe_and_objects(world):
     conn, t = connect(realtime)
     t.take()
     [attached] = attach(realtime, conn, t, "room")
-    assert attached["flags"] == int(Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE
-                                    | Flag.ANNOTATION_PUBLISH)
+    assert attached["flags"] == int(
+        Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE | Flag.ANNOTATION_PUBLISH
+    )
     [asked] = attach(realtime, conn, t, "objects", params={"modes": "object_subscribe,annotation_subscribe"})
     assert asked["flags"] == int(Flag.OBJECT_SUBSCRIBE | Flag.ANNOTATION_SUBSCRIBE)
 
 
-@pytest.mark.parametrize("frame", [
-    {"action": Action.MESSAGE, "messages": [{"serial": "x", "action": action}]} for action in (1, 2, 5)
-] + [{"action": Action.ANNOTATION, "annotations": [{"messageSerial": "x", "type": "reaction:distinct.v1"}]}])
+@pytest.mark.parametrize(
+    "frame",
+    [{"action": Action.MESSAGE, "messages": [{"serial": "x", "action": action}]} for action in (1, 2, 5)]
+    + [{"action": Action.ANNOTATION, "annotations": [{"messageSerial": "x", "type": "reaction:distinct.v1"}]}],
+)
 def test_updates_deletes_appends_and_annotations_are_refused_not_republished(world, frame):
     _, _, realtime = world
     sub, ts = connect(realtime)
@@ -265,14 +299,16 @@ def test_updates_deletes_appends_and_annotations_are_refused_not_republished(wor
 
 frame_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 30) | st.text(max_size=5) | st.binary(max_size=5),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=8) | st.binary(max_size=3), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8) | st.binary(max_size=3), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 frame_fields = st.fixed_dictionaries(
     {"action": st.sampled_from([0, 5, 7, 10, 12, 14, 15, 16, 17, 19, 99])},
-    optional={k: frame_values for k in ("channel", "msgSerial", "messages", "presence", "params", "flags",
-                                        "channelSerial", "auth", "id")},
+    optional=dict.fromkeys(
+        ("channel", "msgSerial", "messages", "presence", "params", "flags", "channelSerial", "auth", "id"), frame_values
+    ),
 )
 
 

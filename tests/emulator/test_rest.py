@@ -78,9 +78,17 @@ def test_history_paging_in_both_directions(emulator, channel_name):
 
 
 async def test_async_client_json_and_msgpack_see_the_same_data(emulator, channel_name):
-    options = dict(key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False, use_token_auth=True)
-    async with AblyRest(use_binary_protocol=True, **options) as packer, \
-            AblyRest(use_binary_protocol=False, **options) as jsoner:
+    options = {
+        "key": emulator.key,
+        "endpoint": emulator.host,
+        "port": emulator.port,
+        "tls": False,
+        "use_token_auth": True,
+    }
+    async with (
+        AblyRest(use_binary_protocol=True, **options) as packer,
+        AblyRest(use_binary_protocol=False, **options) as jsoner,
+    ):
         await packer.channels.get(channel_name).publish("bin", b"\x01\x02")
         await jsoner.channels.get(channel_name).publish("obj", {"k": [1, 2]})
         for client in (packer, jsoner):
@@ -114,8 +122,10 @@ def test_expired_unknown_and_unparseable_tokens(emulator):
     time.sleep(0.05)
     before_restart = mint_token(Key(*parse_key_str(emulator.key), {}), "an-earlier-run")
     for token, code in ((raw, 40142), (before_restart, 40143), ("A" * 32, 40101), ("not a token!", 40101)):
-        r = httpx.get(f"{emulator.url}/channels/x/messages",
-                      headers={"Authorization": "Bearer " + base64.b64encode(token.encode()).decode()})
+        r = httpx.get(
+            f"{emulator.url}/channels/x/messages",
+            headers={"Authorization": "Bearer " + base64.b64encode(token.encode()).decode()},
+        )
         assert r.status_code == 401 and r.json()["error"]["code"] == code, token
         assert r.headers["x-ably-errorcode"] == str(code)
     # Through the SDK: a token that is not one is refused outright, not renewed (it has no way to).
@@ -132,8 +142,9 @@ def test_an_invalid_capability_in_a_token_request_is_40000(emulator, capability)
 
 
 def test_errors_have_ably_shape_and_bare_content_type(emulator):
-    r = httpx.post(f"{emulator.url}/channels/x/messages", json={"data": "x"},
-                   headers=basic_auth("local.dev:wrong-secret"))
+    r = httpx.post(
+        f"{emulator.url}/channels/x/messages", json={"data": "x"}, headers=basic_auth("local.dev:wrong-secret")
+    )
     assert r.status_code == 401
     assert r.headers["content-type"] == "application/json"
     error = r.json()["error"]
@@ -145,27 +156,38 @@ def test_errors_have_ably_shape_and_bare_content_type(emulator):
     assert httpx.get(f"{emulator.url}/comet/connect").status_code == 404
 
 
-@pytest.mark.parametrize("body, code", [
-    (b"{oops", 40000),
-    (json.dumps({"data": "x" * 70_000}).encode(), 40009),
-    (json.dumps({"data": 5}).encode(), 40013),
-    (json.dumps({"data": "x", "encoding": True}).encode(), 40013),
-    (json.dumps("just a string").encode(), 40000),
-    (json.dumps({"data": "x", "connectionKey": {"not": "a string"}}).encode(), 40006),
-    (json.dumps([{"connectionKey": "a!b"}, {"connectionKey": "c!d"}]).encode(), 40006),
-    (json.dumps({"data": "x", "extras": {"headers": {"x": 1}}, "connectionKey": "x"}).encode(), 40006),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        (b"{oops", 40000),
+        (json.dumps({"data": "x" * 70_000}).encode(), 40009),
+        (json.dumps({"data": 5}).encode(), 40013),
+        (json.dumps({"data": "x", "encoding": True}).encode(), 40013),
+        (json.dumps("just a string").encode(), 40000),
+        (json.dumps({"data": "x", "connectionKey": {"not": "a string"}}).encode(), 40006),
+        (json.dumps([{"connectionKey": "a!b"}, {"connectionKey": "c!d"}]).encode(), 40006),
+        (json.dumps({"data": "x", "extras": {"headers": {"x": 1}}, "connectionKey": "x"}).encode(), 40006),
+    ],
+)
 def test_bad_publish_bodies_are_rejected(emulator, body, code):
-    r = httpx.post(f"{emulator.url}/channels/x/messages", content=body,
-                   headers={**basic_auth(emulator.key), "Content-Type": "application/json"})
+    r = httpx.post(
+        f"{emulator.url}/channels/x/messages",
+        content=body,
+        headers={**basic_auth(emulator.key), "Content-Type": "application/json"},
+    )
     assert r.json()["error"]["code"] == code and r.status_code == r.json()["error"]["statusCode"]
 
 
 def test_cors_preflight_and_credentialed_responses(emulator):
     origin = "http://127.0.0.1:3000"
-    pre = httpx.options(f"{emulator.url}/keys/local.dev/requestToken", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type,x-ably-version,ably-agent"})
+    pre = httpx.options(
+        f"{emulator.url}/keys/local.dev/requestToken",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,x-ably-version,ably-agent",
+        },
+    )
     assert pre.status_code == 204
     assert pre.headers["access-control-allow-origin"] == origin
     assert pre.headers["access-control-allow-credentials"] == "true"
@@ -178,7 +200,9 @@ def test_cors_preflight_and_credentialed_responses(emulator):
 def test_browser_envelope(emulator, channel_name):
     client = sync_client(emulator)
     client.channels.get(channel_name).publish([SyncMessage(name=f"m{i}") for i in range(3)])
-    r = httpx.get(f"{emulator.url}/channels/{channel_name}/messages?limit=2&envelope=json", headers=basic_auth(emulator.key))
+    r = httpx.get(
+        f"{emulator.url}/channels/{channel_name}/messages?limit=2&envelope=json", headers=basic_auth(emulator.key)
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["statusCode"] == 200 and [m["name"] for m in body["response"]] == ["m2", "m1"]
@@ -203,10 +227,16 @@ def test_provisioned_apps_are_isolated_and_deletable(emulator):
     spec = {
         "keys": [{}, {"capability": json.dumps({"public": ["subscribe", "history"]})}],
         "namespaces": [{"id": "persisted", "persisted": True}],
-        "channels": [{"name": "persisted:fixtures", "presence": [
-            {"clientId": "client_string", "data": "a string"},
-            {"clientId": "client_json", "data": '{"test":1}', "encoding": "json"},
-            {"clientId": "client_encoded", "data": "AAEC", "encoding": "json/utf-8/cipher+aes-128-cbc/base64"}]}],
+        "channels": [
+            {
+                "name": "persisted:fixtures",
+                "presence": [
+                    {"clientId": "client_string", "data": "a string"},
+                    {"clientId": "client_json", "data": '{"test":1}', "encoding": "json"},
+                    {"clientId": "client_encoded", "data": "AAEC", "encoding": "json/utf-8/cipher+aes-128-cbc/base64"},
+                ],
+            }
+        ],
     }
     r = httpx.post(f"{emulator.url}/apps", json=spec)
     assert r.status_code == 201
@@ -224,7 +254,10 @@ def test_provisioned_apps_are_isolated_and_deletable(emulator):
     assert {m.action for m in members} == {1}  # present
     history = own.channels.get("persisted:fixtures").presence.history().items
     assert sorted((m.client_id, m.action) for m in history) == [
-        ("client_encoded", 2), ("client_json", 2), ("client_string", 2)]  # entered
+        ("client_encoded", 2),
+        ("client_json", 2),
+        ("client_string", 2),
+    ]  # entered
     url = f"{emulator.url}/channels/persisted%3Afixtures/presence"
     filtered = httpx.get(f"{url}?clientId=client_string", headers=basic_auth(full["keyStr"])).json()
     assert [(m["clientId"], m["data"]) for m in filtered] == [("client_string", "a string")]
@@ -232,8 +265,9 @@ def test_provisioned_apps_are_isolated_and_deletable(emulator):
     assert sorted(m["clientId"] for m in as_json) == ["client_encoded", "client_json", "client_string"]
     encoded = next(m for m in as_json if m["clientId"] == "client_encoded")
     assert (encoded["data"], encoded["encoding"]) == ("AAEC", "json/utf-8/cipher+aes-128-cbc/base64")
-    as_msgpack = msgpack.unpackb(httpx.get(url, headers={**basic_auth(full["keyStr"]),
-                                                         "Accept": "application/x-msgpack"}).content)
+    as_msgpack = msgpack.unpackb(
+        httpx.get(url, headers={**basic_auth(full["keyStr"]), "Accept": "application/x-msgpack"}).content
+    )
     encoded = next(m for m in as_msgpack if m["clientId"] == "client_encoded")
     assert (encoded["data"], encoded["encoding"]) == (b"\x00\x01\x02", "json/utf-8/cipher+aes-128-cbc")
     with pytest.raises(AblyException) as e:
@@ -247,8 +281,9 @@ def test_provisioned_apps_are_isolated_and_deletable(emulator):
 
 
 async def test_unknown_key_is_refused_for_async_client(emulator):
-    async with AblyRest(key="local.nope:x", endpoint=emulator.host, port=emulator.port, tls=False,
-                        use_token_auth=True) as client:
+    async with AblyRest(
+        key="local.nope:x", endpoint=emulator.host, port=emulator.port, tls=False, use_token_auth=True
+    ) as client:
         with pytest.raises(AsyncAblyException) as e:
             await client.channels.get("x").publish("a", "b")
     assert e.value.code == 40101
@@ -260,8 +295,9 @@ async def test_presence_history_and_channel_details_over_rest(emulator, channel_
         channel = member.channels.get(channel_name)
         await channel.presence.enter("first")
         await channel.presence.update("second")
-        async with AblyRest(key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False,
-                            use_token_auth=True) as client:
+        async with AblyRest(
+            key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False, use_token_auth=True
+        ) as client:
             history = await client.channels.get(channel_name).presence.history(direction="forwards")
             assert [(m.action, m.data) for m in history.items] == [(2, "first"), (4, "second")]
             members = (await client.channels.get(channel_name).presence.get()).items
@@ -288,18 +324,33 @@ json_values = st.recursive(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    path=st.sampled_from(["/channels/fuzz/messages", "/keys/local.dev/requestToken", "/apps", "/messages",
-                          "/channels/fuzz/presence", "/channels/f%2Fz/messages?limit=x", "/time",
-                          "/channels?prefix=f&limit=2&by=value", "/channels?cursor=%FF&limit=%C2%B2",
-                          "/channels/fuzz", "/presence?channels=fuzz,%5Bx&separator=%00"]),
+    path=st.sampled_from(
+        [
+            "/channels/fuzz/messages",
+            "/keys/local.dev/requestToken",
+            "/apps",
+            "/messages",
+            "/channels/fuzz/presence",
+            "/channels/f%2Fz/messages?limit=x",
+            "/time",
+            "/channels?prefix=f&limit=2&by=value",
+            "/channels?cursor=%FF&limit=%C2%B2",
+            "/channels/fuzz",
+            "/presence?channels=fuzz,%5Bx&separator=%00",
+        ]
+    ),
     method=st.sampled_from(["GET", "POST"]),
     body=json_values,
     fmt=st.sampled_from(["application/json", "application/x-msgpack"]),
 )
 def test_arbitrary_rest_requests_get_ably_answers(emulator, http, path, method, body, fmt):
     content = msgpack.packb(body) if fmt.endswith("msgpack") else json.dumps(body).encode()
-    r = http.request(method, f"{emulator.url}{path}", content=content,
-                      headers={**basic_auth(emulator.key), "Content-Type": fmt, "Accept": fmt})
+    r = http.request(
+        method,
+        f"{emulator.url}{path}",
+        content=content,
+        headers={**basic_auth(emulator.key), "Content-Type": fmt, "Accept": fmt},
+    )
     assert r.status_code < 500, r.text
     decoded = msgpack.unpackb(r.content) if fmt.endswith("msgpack") else r.json()
     if r.status_code >= 400:

@@ -6,8 +6,10 @@ import socket
 
 from emulator.server import Emulator, Options, serve
 
-UPGRADE = (b"GET /?key=local.dev:local-dev-secret&v=2 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-           b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+UPGRADE = (
+    b"GET /?key=local.dev:local-dev-secret&v=2 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
 
 
 def send_and_hang_up(port: int) -> None:
@@ -26,6 +28,7 @@ async def test_a_client_gone_mid_handshake_is_a_disconnect_not_an_internal_error
         while request.transport is not None:
             await asyncio.sleep(0.01)
         return await handle(self, request)
+
     monkeypatch.setattr(Emulator, "handle", handle_after_the_hang_up)
 
     caplog.set_level(logging.INFO)

@@ -8,11 +8,9 @@ import pytest
 from ably.sync import AblyRestSync
 
 from emulator.protocol import Action, Flag
-
 from tests.support.http import basic_auth
 
 from .wire import WireClient
-
 
 
 async def wait_until_unlisted(emulator, channel_name: str, timeout: float = 15.0) -> None:
@@ -41,12 +39,15 @@ async def test_heartbeat_after_idle_and_ping_echo(emulator):
         assert await client.expect(Action.HEARTBEAT) == {"action": Action.HEARTBEAT, "id": "ping-42"}
 
 
-@pytest.mark.parametrize("fmt, raw", [
-    ("json", "{this is not json"),
-    ("json", '{"action": "attach"}'),
-    ("json", '{"action": 99}'),
-    ("msgpack", b"\xc1\xc1"),
-])
+@pytest.mark.parametrize(
+    "fmt, raw",
+    [
+        ("json", "{this is not json"),
+        ("json", '{"action": "attach"}'),
+        ("json", '{"action": 99}'),
+        ("msgpack", b"\xc1\xc1"),
+    ],
+)
 async def test_malformed_frames_close_only_that_connection(emulator, channel_name, fmt, raw):
     bystander, _ = await connected(emulator, fmt="msgpack")
     bad, _ = await connected(emulator, fmt=fmt)
@@ -62,15 +63,28 @@ async def test_malformed_frames_close_only_that_connection(emulator, channel_nam
 async def test_oversized_message_is_nacked_and_oversized_frame_is_fatal(emulator, channel_name):
     client, _ = await connected(emulator)
     async with client:
-        await client.send({"action": Action.MESSAGE, "channel": channel_name, "msgSerial": 0,
-                           "messages": [{"data": "x" * (64 * 1024 + 1)}]})
+        await client.send(
+            {
+                "action": Action.MESSAGE,
+                "channel": channel_name,
+                "msgSerial": 0,
+                "messages": [{"data": "x" * (64 * 1024 + 1)}],
+            }
+        )
         nack = await client.expect(Action.NACK)
         assert nack["error"]["code"] == 40009 and nack["msgSerial"] == 0
-        await client.send({"action": Action.MESSAGE, "channel": channel_name, "msgSerial": 1,
-                           "messages": [{"data": "fine"}]})
+        await client.send(
+            {"action": Action.MESSAGE, "channel": channel_name, "msgSerial": 1, "messages": [{"data": "fine"}]}
+        )
         assert (await client.expect(Action.ACK))["msgSerial"] == 1
-        await client.send({"action": Action.MESSAGE, "channel": channel_name, "msgSerial": 2,
-                           "messages": [{"data": "x" * (600 * 1024)}]})
+        await client.send(
+            {
+                "action": Action.MESSAGE,
+                "channel": channel_name,
+                "msgSerial": 2,
+                "messages": [{"data": "x" * (600 * 1024)}],
+            }
+        )
         assert (await client.expect(Action.ERROR))["error"]["code"] == 40009
         assert await client.recv() is None
 
@@ -81,8 +95,14 @@ async def test_binary_crosses_between_json_and_msgpack(emulator, channel_name):
     async with sub, pub:
         await sub.send({"action": Action.ATTACH, "channel": channel_name})
         await sub.expect(Action.ATTACHED)
-        await pub.send({"action": Action.MESSAGE, "channel": channel_name, "msgSerial": 0,
-                        "messages": [{"name": "b", "data": b"\x00\x01\xfe", "encoding": "utf-8/cipher+aes-128-cbc"}]})
+        await pub.send(
+            {
+                "action": Action.MESSAGE,
+                "channel": channel_name,
+                "msgSerial": 0,
+                "messages": [{"name": "b", "data": b"\x00\x01\xfe", "encoding": "utf-8/cipher+aes-128-cbc"}],
+            }
+        )
         msg = (await sub.expect(Action.MESSAGE))["messages"][0]
         assert msg["data"] == "AAH+" and msg["encoding"] == "utf-8/cipher+aes-128-cbc/base64"
 
@@ -97,7 +117,9 @@ async def test_resume_after_drop_replays_in_order_and_expired_key_fails(emulator
     serial = live["channelSerial"]
     await sub.drop()
     for i in range(1, 4):
-        await pub.send({"action": Action.MESSAGE, "channel": channel_name, "msgSerial": i, "messages": [{"name": f"m{i}"}]})
+        await pub.send(
+            {"action": Action.MESSAGE, "channel": channel_name, "msgSerial": i, "messages": [{"name": f"m{i}"}]}
+        )
         await pub.expect(Action.ACK)
 
     key = connected_pm["connectionDetails"]["connectionKey"]
@@ -110,7 +132,9 @@ async def test_resume_after_drop_replays_in_order_and_expired_key_fails(emulator
         assert attached["flags"] & Flag.RESUMED
         names = [(await again.expect(Action.MESSAGE))["messages"][0]["name"] for _ in range(3)]
         assert names == ["m1", "m2", "m3"]
-        await pub.send({"action": Action.MESSAGE, "channel": channel_name, "msgSerial": 4, "messages": [{"name": "m4"}]})
+        await pub.send(
+            {"action": Action.MESSAGE, "channel": channel_name, "msgSerial": 4, "messages": [{"name": "m4"}]}
+        )
         assert (await again.expect(Action.MESSAGE))["messages"][0]["name"] == "m4"
         assert await again.drain() == []  # exactly once
         new_key = pm["connectionDetails"]["connectionKey"]
@@ -138,7 +162,7 @@ async def test_close_gets_closed(emulator):
 async def test_token_expiry_disconnects_with_40142(emulator):
     rest = AblyRestSync(key=emulator.key, endpoint=emulator.host, port=emulator.port, tls=False)
     token = rest.auth.request_token({"ttl": 800}).token
-    client, pm = await connected(emulator, key=None, access_token=token)
+    client, _pm = await connected(emulator, key=None, access_token=token)
     async with client:
         # Under 30 s of life left: Ably lets the token run out rather than asking for a new one.
         disconnected = await client.expect(Action.DISCONNECTED, timeout=3)
@@ -163,8 +187,9 @@ async def test_remain_present_for_sets_the_leave_delay_per_connection(emulator, 
         await watcher.expect(Action.ATTACHED)
         for delay_ms in (200, 2500):
             member, _ = await connected(emulator, clientId=f"m{delay_ms}", remainPresentFor=str(delay_ms))
-            await member.send({"action": Action.PRESENCE, "channel": channel_name, "msgSerial": 0,
-                               "presence": [{"action": 2}]})
+            await member.send(
+                {"action": Action.PRESENCE, "channel": channel_name, "msgSerial": 0, "presence": [{"action": 2}]}
+            )
             await member.expect(Action.ACK, skip=(0, Action.PRESENCE))
             assert (await watcher.expect(Action.PRESENCE))["presence"][0]["action"] == 2
             await member.drop()

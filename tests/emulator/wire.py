@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from urllib.parse import urlencode
 
@@ -15,7 +14,7 @@ class WireClient:
         self.session, self.ws, self.format = session, ws, fmt
 
     @classmethod
-    async def connect(cls, emulator, fmt: str = "json", **params) -> "WireClient":
+    async def connect(cls, emulator, fmt: str = "json", **params) -> WireClient:
         params.setdefault("key", emulator.key)
         params = {k: v for k, v in params.items() if v is not None}
         params.update(format=fmt, v="6")
@@ -55,7 +54,7 @@ class WireClient:
         try:
             while (pm := await self.recv(quiet)) is not None:
                 frames.append(pm)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         return frames
 

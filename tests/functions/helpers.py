@@ -39,8 +39,12 @@ def provision_app(emulator, channels: dict[str, list[dict]] | None = None) -> Se
     """A fresh emulator app whose channels already hold presence members (Ably sandbox fixtures),
     and settings for its key: a room where people are present, without connecting them."""
     spec = {"channels": [{"name": name, "presence": members} for name, members in (channels or {}).items()]}
-    request = urllib.request.Request(f"{emulator.url}/apps", data=json.dumps(spec).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        f"{emulator.url}/apps",
+        data=json.dumps(spec).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         key = json.load(response)["keys"][0]["keyStr"]
     return Settings.from_environment({"ABLY_API_KEY": key, "ABLY_ENDPOINT": emulator.url})
@@ -48,8 +52,13 @@ def provision_app(emulator, channels: dict[str, list[dict]] | None = None) -> Se
 
 def start_function(path: str, environ: dict) -> tuple[subprocess.Popen, str]:
     """One of api/*.py served over HTTP by a process of its own (an instance), and its URL."""
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.serve_function", path, "0"], cwd=ROOT,
-                               env={**os.environ, **environ}, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.serve_function", path, "0"],
+        cwd=ROOT,
+        env={**os.environ, **environ},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     port = re.search(r"serving on (\d+)", process.stdout.readline())[1]
     return process, f"http://127.0.0.1:{port}"
 

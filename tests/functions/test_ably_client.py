@@ -21,8 +21,9 @@ BROWSER_BOUND_S = 15  # the page gives up on a request after this long
 def sdk_reader(settings: Settings, **options) -> AblyRestSync:
     """An independent ably-python client, to check what the functions' client did."""
     endpoint = settings.ably_endpoint
-    return AblyRestSync(key=settings.ably_key, endpoint=endpoint.host, port=endpoint.port, tls=False,
-                        use_token_auth=True, **options)
+    return AblyRestSync(
+        key=settings.ably_key, endpoint=endpoint.host, port=endpoint.port, tls=False, use_token_auth=True, **options
+    )
 
 
 def test_a_publish_is_acknowledged_once_per_message_id_with_json_object_data(on_emulator):
@@ -34,11 +35,14 @@ def test_a_publish_is_acknowledged_once_per_message_id_with_json_object_data(on_
 
 
 def test_members_and_recent_presence_newest_first(emulator):
-    settings = provision_app(emulator, {"chat:here": [{"clientId": "Ana", "data": {"claim": "c1"}},
-                                                      {"clientId": "Bo", "data": "plain"}]})
+    settings = provision_app(
+        emulator, {"chat:here": [{"clientId": "Ana", "data": {"claim": "c1"}}, {"clientId": "Bo", "data": "plain"}]}
+    )
     ably = Ably(settings)
     assert sorted((m.client_id, str(m.data)) for m in ably.members("chat:here")) == [
-        ("Ana", "{'claim': 'c1'}"), ("Bo", "plain")]
+        ("Ana", "{'claim': 'c1'}"),
+        ("Bo", "plain"),
+    ]
     events = ably.recent_presence("chat:here")
     assert sorted(event.client_id for event in events) == ["Ana", "Bo"]
     assert {event.action for event in events} == {"enter"}
@@ -57,17 +61,24 @@ def test_listing_and_batch_presence_follow_every_page(emulator, caplog):
     assert len([record for record in caplog.records if "/channels?" in record.getMessage()]) == 3
     members = ably.members_of(listed)
     assert {channel: [m.client_id for m in found] for channel, found in members.items()} == {
-        channel: [spec[0]["clientId"]] for channel, spec in channels.items()}
+        channel: [spec[0]["clientId"]] for channel, spec in channels.items()
+    }
     assert ably.members_of([]) == {}
 
 
 def test_a_token_request_reads_its_room_and_nothing_else(on_emulator):
     ably = Ably(on_emulator)
-    browser = AblyRestSync(auth_callback=lambda _params: ably.token_request("Ana", "chat:mine", 60),
-                           endpoint=on_emulator.ably_endpoint.host, port=on_emulator.ably_endpoint.port, tls=False)
+    browser = AblyRestSync(
+        auth_callback=lambda _params: ably.token_request("Ana", "chat:mine", 60),
+        endpoint=on_emulator.ably_endpoint.host,
+        port=on_emulator.ably_endpoint.port,
+        tls=False,
+    )
     assert browser.channels.get("chat:mine").presence.get().items == []
-    for refused in (lambda: browser.channels.get("chat:mine").publish("message", "hi"),
-                    lambda: browser.channels.get("chat:other").presence.get()):
+    for refused in (
+        lambda: browser.channels.get("chat:mine").publish("message", "hi"),
+        browser.channels.get("chat:other").presence.get,
+    ):
         with pytest.raises(Exception, match="40160"):
             refused()
     with pytest.raises(ValueError):
@@ -115,11 +126,13 @@ def hung_port():
 
 @pytest.mark.parametrize("where", ["closed_port", "hung_port"])
 def test_a_dead_or_hung_host_is_a_502_well_before_the_browser_gives_up(function, where, request):
-    settings = Settings.from_environment({"ABLY_API_KEY": "local.dev:any-secret",
-                                          "ABLY_ENDPOINT": f"http://127.0.0.1:{request.getfixturevalue(where)}"})
+    settings = Settings.from_environment(
+        {"ABLY_API_KEY": "local.dev:any-secret", "ABLY_ENDPOINT": f"http://127.0.0.1:{request.getfixturevalue(where)}"}
+    )
     calls = {
         "publish": lambda: function("api/sendMessage.py", settings).post(
-            "/api/sendMessage", json={"message": "hi"}, headers=session_header(settings)),
+            "/api/sendMessage", json={"message": "hi"}, headers=session_header(settings)
+        ),
         "rooms": lambda: function("api/rooms.py", settings).get("/api/rooms"),
     }
     for what, call in calls.items():

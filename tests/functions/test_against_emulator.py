@@ -76,10 +76,12 @@ def test_someone_elses_id_does_not_swallow_your_message(sender, emulator):
 
 
 def test_a_refused_publish_is_a_502_without_the_key(function, emulator):
-    wrong = Settings.from_environment({"ABLY_API_KEY": emulator.key.split(":")[0] + ":not-the-secret",
-                                       "ABLY_ENDPOINT": emulator.url})
+    wrong = Settings.from_environment(
+        {"ABLY_API_KEY": emulator.key.split(":")[0] + ":not-the-secret", "ABLY_ENDPOINT": emulator.url}
+    )
     response = function("api/sendMessage.py", wrong).post(
-        "/api/sendMessage", json={"message": "hi"}, headers=session_header(wrong))
+        "/api/sendMessage", json={"message": "hi"}, headers=session_header(wrong)
+    )
     assert response.status_code == 502
     message = response.get_json()["error"]["message"]
     assert "refused" in message and "not-the-secret" not in message
@@ -96,8 +98,9 @@ def test_the_token_request_is_accepted_and_cannot_publish(function, on_emulator,
     browser = browser_client(function, on_emulator, emulator)
     token = browser.auth.authorize()
     assert token.client_id == "Ana"
-    assert {name: sorted(ops) for name, ops in json.loads(str(token.capability)).items()} == \
-        {"chat": ["history", "presence", "subscribe"]}
+    assert {name: sorted(ops) for name, ops in json.loads(str(token.capability)).items()} == {
+        "chat": ["history", "presence", "subscribe"]
+    }
     channel = browser.channels.get("chat")
     channel.history(limit=1)  # allowed
     with pytest.raises(AblyException) as refused:

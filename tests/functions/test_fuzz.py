@@ -8,34 +8,45 @@ import os
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from chat.config import Settings
-from chat.rate_limits import RateLimits
 from chat.names import name_key
+from chat.rate_limits import RateLimits
 from chat.web import create_app
 from devtools.emulator import running_emulator
 from devtools.functions import load_function
 from tests.functions.helpers import session_header
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
-fuzz_settings = settings(max_examples=EXAMPLES, deadline=None,
-                         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+fuzz_settings = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=12)
+    max_leaves=12,
+)
 # Bodies shaped like the real ones, so the fuzzer reaches the field rules, not only the JSON parser.
 printable = st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp"))
 any_text = st.text(max_size=40) | st.text(printable, min_size=1, max_size=32)
 message_like = st.fixed_dictionaries(
-    {}, optional={"username": json_values | any_text | st.just("Ana"),
-                  "room": json_values | any_text | st.just("general"),
-                  "message": json_values | st.text(max_size=2100) | st.text(printable, min_size=1, max_size=300),
-                  "id": json_values | st.uuids().map(str) | st.text(max_size=140)})
-valid_looking = st.fixed_dictionaries({"message": st.text(printable, min_size=1, max_size=300)},
-                                      optional={"id": st.uuids().map(str), "username": st.just("Ana")})
+    {},
+    optional={
+        "username": json_values | any_text | st.just("Ana"),
+        "room": json_values | any_text | st.just("general"),
+        "message": json_values | st.text(max_size=2100) | st.text(printable, min_size=1, max_size=300),
+        "id": json_values | st.uuids().map(str) | st.text(max_size=140),
+    },
+)
+valid_looking = st.fixed_dictionaries(
+    {"message": st.text(printable, min_size=1, max_size=300)},
+    optional={"id": st.uuids().map(str), "username": st.just("Ana")},
+)
 header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
 
 
@@ -44,8 +55,12 @@ def apps():
     """The functions against a real emulator, with limits far out of the way (tested on their own)."""
     with running_emulator() as emulator:
         settings = Settings.from_environment({"ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url})
-        clients = {path: create_app(load_function(path).routes, settings=settings, limits=RateLimits(scale=10**6))
-                   .test_client() for path in ("api/sendMessage.py", "api/ably/auth.py", "api/session.py")}
+        clients = {
+            path: create_app(
+                load_function(path).routes, settings=settings, limits=RateLimits(scale=10**6)
+            ).test_client()
+            for path in ("api/sendMessage.py", "api/ably/auth.py", "api/session.py")
+        }
         yield clients, session_header(settings, "Ana")
 
 
@@ -63,8 +78,9 @@ def assert_well_formed(response):
 @given(body=valid_looking | message_like | json_values)
 def test_send_message_json_bodies(apps, body):
     clients, ana = apps
-    response = clients["api/sendMessage.py"].post("/api/sendMessage", data=json.dumps(body),
-                                                 content_type="application/json", headers=ana)
+    response = clients["api/sendMessage.py"].post(
+        "/api/sendMessage", data=json.dumps(body), content_type="application/json", headers=ana
+    )
     result = assert_well_formed(response)
     if response.status_code == 200:
         assert result["message"]["username"] == "Ana"
@@ -74,16 +90,23 @@ def test_send_message_json_bodies(apps, body):
 
 
 @fuzz_settings
-@given(raw=st.binary(max_size=300), content_type=header_text | st.just("application/json"),
-       method=st.sampled_from(["POST"] * 4 + ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]),
-       with_session=st.booleans(),
-       headers=st.dictionaries(st.sampled_from(["X-Forwarded-For", "X-Real-IP", "Accept", "Content-Encoding",
-                                                "Authorization"]), header_text, max_size=3))
+@given(
+    raw=st.binary(max_size=300),
+    content_type=header_text | st.just("application/json"),
+    method=st.sampled_from(["POST"] * 4 + ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]),
+    with_session=st.booleans(),
+    headers=st.dictionaries(
+        st.sampled_from(["X-Forwarded-For", "X-Real-IP", "Accept", "Content-Encoding", "Authorization"]),
+        header_text,
+        max_size=3,
+    ),
+)
 def test_send_message_raw_requests(apps, raw, content_type, method, with_session, headers):
     clients, ana = apps
     headers = {**headers, **(ana if with_session else {})}
-    response = clients["api/sendMessage.py"].open("/api/sendMessage", method=method, data=raw,
-                                                 content_type=content_type, headers=headers)
+    response = clients["api/sendMessage.py"].open(
+        "/api/sendMessage", method=method, data=raw, content_type=content_type, headers=headers
+    )
     if method == "HEAD":
         assert response.status_code == 405
         return
@@ -92,13 +115,16 @@ def test_send_message_raw_requests(apps, raw, content_type, method, with_session
 
 
 @fuzz_settings
-@given(query=st.dictionaries(st.sampled_from(["clientId", "room", "rnd", "capability", "ttl", "x"]),
-                             any_text, max_size=4),
-       with_session=st.booleans(), method=st.sampled_from(["GET", "GET", "GET", "POST", "PUT"]))
+@given(
+    query=st.dictionaries(st.sampled_from(["clientId", "room", "rnd", "capability", "ttl", "x"]), any_text, max_size=4),
+    with_session=st.booleans(),
+    method=st.sampled_from(["GET", "GET", "GET", "POST", "PUT"]),
+)
 def test_auth_query_strings(apps, query, with_session, method):
     clients, ana = apps
-    response = clients["api/ably/auth.py"].open("/api/ably/auth", method=method, query_string=query,
-                                               headers=ana if with_session else {})
+    response = clients["api/ably/auth.py"].open(
+        "/api/ably/auth", method=method, query_string=query, headers=ana if with_session else {}
+    )
     body = assert_well_formed(response)
     if response.status_code == 200:
         assert body["clientId"] == "Ana" and "*" not in body["clientId"]
@@ -108,8 +134,10 @@ def test_auth_query_strings(apps, query, with_session, method):
 
 
 @fuzz_settings
-@given(body=st.fixed_dictionaries({"username": any_text | json_values}, optional={"room": any_text | json_values})
-       | json_values)
+@given(
+    body=st.fixed_dictionaries({"username": any_text | json_values}, optional={"room": any_text | json_values})
+    | json_values
+)
 def test_session_claims(apps, body):
     clients, _ = apps
     response = clients["api/session.py"].post("/api/session", data=json.dumps(body), content_type="application/json")

@@ -40,8 +40,9 @@ class World:
         return self.auth.get("/api/ably/auth", headers={"Authorization": f"Bearer {session}"})
 
     def post(self, session: str, text: str = "hi"):
-        return self.send.post("/api/sendMessage", json={"message": text},
-                              headers={"Authorization": f"Bearer {session}"})
+        return self.send.post(
+            "/api/sendMessage", json={"message": text}, headers={"Authorization": f"Bearer {session}"}
+        )
 
     def leave(self, session: str):
         return self.session.delete("/api/session", headers={"Authorization": f"Bearer {session}"})
@@ -57,9 +58,12 @@ class World:
 
 def exchange(emulator, token_request: dict) -> str:
     """What ably-js does with a TokenRequest from authUrl: trade it for a token at Ably."""
-    request = urllib.request.Request(f"{emulator.url}/keys/{token_request['keyName']}/requestToken",
-                                     data=json.dumps(token_request).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{emulator.url}/keys/{token_request['keyName']}/requestToken",
+        data=json.dumps(token_request).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)["token"]
 
@@ -86,6 +90,7 @@ async def leave_presence(client: AblyRealtime) -> None:
 
 
 # ------------------------------------------------------------------ the takeover, as the attack did it
+
 
 async def test_an_old_token_and_an_old_claim_id_in_presence_take_nothing(world):
     """Eve held "Ana" once and kept her token; she re-enters presence as Ana with her old claim id."""
@@ -129,8 +134,7 @@ async def test_a_copied_claim_id_proves_nothing(world):
     ana = held(world.claim("Ana"))
     mallory = held(world.claim("Mallory"))
     ana_browser = await world.present(world.token_request(ana["session"]).get_json(), {"claim": ana["claim"]})
-    mallory_browser = await world.present(world.token_request(mallory["session"]).get_json(),
-                                          {"claim": ana["claim"]})
+    mallory_browser = await world.present(world.token_request(mallory["session"]).get_json(), {"claim": ana["claim"]})
     try:
         body = {"username": "Ana", "room": ROOM, "claim": ana["claim"], "session": ana["claim"]}
         assert_json_error(world.session.post("/api/session", json=body), 409, field="username")
@@ -144,6 +148,7 @@ async def test_a_copied_claim_id_proves_nothing(world):
 
 
 # ------------------------------------------------------------------ leases, renewals and absence
+
 
 def test_a_lease_runs_out_and_the_name_is_free(world):
     ana = held(world.claim("Ana"))
@@ -241,9 +246,14 @@ def test_the_per_person_send_limit_survives_a_new_claim(world, function, on_emul
 
 # ------------------------------------------------------------------ Redis: shared, atomic, and when it is down
 
+
 def post_claim(url: str, name: str) -> int:
-    request = urllib.request.Request(url + "/api/session", data=json.dumps({"username": name, "room": ROOM}).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + "/api/session",
+        data=json.dumps({"username": name, "room": ROOM}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
@@ -260,7 +270,7 @@ def test_two_instances_on_one_redis_claiming_one_free_name_at_once(emulator):
                 name, start = f"Race {attempt}", threading.Barrier(2)
                 statuses = []
 
-                def ask(url):
+                def ask(url, name=name, start=start, statuses=statuses):
                     start.wait()
                     statuses.append(post_claim(url, name))
 
@@ -277,8 +287,9 @@ def test_two_instances_on_one_redis_claiming_one_free_name_at_once(emulator):
 
 def test_a_stopped_redis_keeps_the_chat_up_on_signed_sessions(function, emulator, caplog):
     with running_redis() as redis:
-        settings = Settings.from_environment({"ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url,
-                                              "REDIS_URL": redis.url})
+        settings = Settings.from_environment(
+            {"ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url, "REDIS_URL": redis.url}
+        )
         world = World(function, settings, emulator)
         ana = held(world.claim("Ana"))
         eve = held(world.claim("Eve"))

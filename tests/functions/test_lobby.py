@@ -35,14 +35,16 @@ async def occupy(emulator, rooms: list[str]) -> list[AblyRealtime]:
     clients = []
     for first in range(0, len(rooms), CHANNELS_PER_CONNECTION):
         for person in ("ann", "bo"):
-            client = AblyRealtime(key=emulator.key, endpoint=f"{emulator.host}:{emulator.port}", tls=False,
-                                  client_id=f"{person}-{first}")
+            client = AblyRealtime(
+                key=emulator.key, endpoint=f"{emulator.host}:{emulator.port}", tls=False, client_id=f"{person}-{first}"
+            )
             clients.append(client)
             await asyncio.wait_for(client.connection.once_async("connected"), 10)
-            batch = rooms[first:first + CHANNELS_PER_CONNECTION]
+            batch = rooms[first : first + CHANNELS_PER_CONNECTION]
             batch = batch if person == "ann" else batch[::10]
-            await asyncio.wait_for(asyncio.gather(*(client.channels.get(f"chat:{room}").presence.enter()
-                                                    for room in batch)), 60)
+            await asyncio.wait_for(
+                asyncio.gather(*(client.channels.get(f"chat:{room}").presence.enter() for room in batch)), 60
+            )
     return clients
 
 

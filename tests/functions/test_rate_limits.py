@@ -3,10 +3,6 @@ shared by separate function processes."""
 
 import concurrent.futures
 import logging
-import os
-import re
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -15,8 +11,6 @@ import pytest
 
 from chat.rate_limits import SEND_PER_IP, SEND_PER_USER, SESSION_PER_IP, TOKEN_PER_IP, RateLimits
 from chat.store import Store
-from devtools import ROOT
-from devtools.processes import stop
 from devtools.redis import running_redis
 from tests.functions.helpers import TEST_KEY, session_header, settings_with, start_function, stop_function
 from tests.support.http import assert_json_error
@@ -64,9 +58,12 @@ def test_tokens_and_sessions_are_limited_per_address(function):
 def test_forwarded_headers_are_ignored_unless_vercel_set_them(function):
     """Locally anyone can send X-Forwarded-For: rotating it must not reset the count."""
     client = function("api/ably/auth.py")
-    statuses = [client.get("/api/ably/auth", headers={"X-Forwarded-For": f"198.51.100.{n}",
-                                                      "X-Real-IP": f"203.0.113.{n}"}).status_code
-                for n in range(TOKEN_PER_IP.amount + 1)]
+    statuses = [
+        client.get(
+            "/api/ably/auth", headers={"X-Forwarded-For": f"198.51.100.{n}", "X-Real-IP": f"203.0.113.{n}"}
+        ).status_code
+        for n in range(TOKEN_PER_IP.amount + 1)
+    ]
     assert statuses[-1] == 429
 
 
@@ -91,6 +88,7 @@ def test_ipv6_callers_are_counted_per_64(function):
 
 # ------------------------------------------------------------------ Redis
 
+
 @pytest.fixture
 def redis_server():
     with running_redis() as server:
@@ -106,8 +104,12 @@ def test_instances_share_the_count_in_redis(function, failing_publish, redis_ser
 
 
 def http_status(url: str, headers: dict) -> int:
-    request = urllib.request.Request(url + "/api/sendMessage", data=b'{"message": "hi"}', method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url + "/api/sendMessage",
+        data=b'{"message": "hi"}',
+        method="POST",
+        headers={"Content-Type": "application/json", **headers},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
@@ -116,8 +118,11 @@ def http_status(url: str, headers: dict) -> int:
 
 
 def test_separate_processes_share_the_count_and_a_restart_keeps_it(failing_publish, redis_server):
-    environ = {"ABLY_API_KEY": TEST_KEY, "ABLY_ENDPOINT": failing_publish.ably_endpoint.url,
-               "REDIS_URL": redis_server.url}
+    environ = {
+        "ABLY_API_KEY": TEST_KEY,
+        "ABLY_ENDPOINT": failing_publish.ably_endpoint.url,
+        "REDIS_URL": redis_server.url,
+    }
     ana = session_header(settings_with(REDIS_URL=redis_server.url), "Ana")  # held in Redis, as every process sees
     first, first_url = start_function("api/sendMessage.py", environ)
     second, second_url = start_function("api/sendMessage.py", environ)
@@ -200,8 +205,11 @@ def test_an_ipv6_48_has_a_looser_limit_of_its_own(function):
     client = function("api/ably/auth.py")
     network_amount = TOKEN_PER_IP.per_network().amount
     sites = [f"2001:db8:7:{n:x}::1" for n in range(network_amount // TOKEN_PER_IP.amount)]
-    statuses = {client.get("/api/ably/auth", environ_base={"REMOTE_ADDR": address}).status_code
-                for address in sites for _ in range(TOKEN_PER_IP.amount)}
+    statuses = {
+        client.get("/api/ably/auth", environ_base={"REMOTE_ADDR": address}).status_code
+        for address in sites
+        for _ in range(TOKEN_PER_IP.amount)
+    }
     assert statuses == {401}
     assert client.get("/api/ably/auth", environ_base={"REMOTE_ADDR": "2001:db8:7:ff::1"}).status_code == 429
     assert client.get("/api/ably/auth", environ_base={"REMOTE_ADDR": "2001:db8:8:ff::1"}).status_code == 401

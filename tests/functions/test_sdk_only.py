@@ -8,8 +8,21 @@ import pytest
 
 from devtools import ROOT
 
-HTTP_CLIENTS = {"http", "urllib.request", "urllib3", "requests", "httpx", "httpcore", "h2", "aiohttp", "socket",
-                "ssl", "websocket", "websockets", "pycurl"}
+HTTP_CLIENTS = {
+    "http",
+    "urllib.request",
+    "urllib3",
+    "requests",
+    "httpx",
+    "httpcore",
+    "h2",
+    "aiohttp",
+    "socket",
+    "ssl",
+    "websocket",
+    "websockets",
+    "pycurl",
+}
 # What signing a TokenRequest takes: its fields, hashed with the key's secret.
 TOKEN_REQUEST_FIELDS = {"keyName", "nonce", "mac", "capability", "timestamp"}
 SOURCES = sorted([*(ROOT / "chat").rglob("*.py"), *(ROOT / "api").rglob("*.py")])
@@ -34,8 +47,9 @@ def strings(tree: ast.AST) -> set[str]:
 
 
 def attribute_calls(tree: ast.AST) -> set[str]:
-    return {node.func.attr for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}
+    return {
+        node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda path: str(path.relative_to(ROOT)))
@@ -51,7 +65,11 @@ def test_no_http_client_and_no_token_request_signing_of_our_own(source: Path):
 def test_the_rules_catch_what_they_are_for():
     own_client = ast.parse("import http.client\nfrom urllib.request import urlopen\nimport requests")
     assert [module for module in sorted(imported_modules(own_client)) if is_http_client(module)] == [
-        "http.client", "requests", "urllib.request", "urllib.request.urlopen"]
+        "http.client",
+        "requests",
+        "urllib.request",
+        "urllib.request.urlopen",
+    ]
     assert not any(is_http_client(module) for module in imported_modules(ast.parse("from urllib.parse import quote")))
     own_signer = ast.parse("import hmac\nfields = {'keyName': k, 'nonce': n}\nhmac.new(s, text, 'sha256')")
     assert "hmac" in imported_modules(own_signer) and strings(own_signer) & TOKEN_REQUEST_FIELDS

@@ -21,23 +21,29 @@ def post(client, body, headers, content_type="application/json"):
 
 def test_module_exposes_a_wsgi_app_at_the_full_path():
     module = load_function("api/sendMessage.py")
-    params = [p for p in inspect.signature(module.app).parameters.values()
-              if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
+    params = [
+        p
+        for p in inspect.signature(module.app).parameters.values()
+        if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD
+    ]
     assert len(params) == 2  # what Vercel's runtime takes for WSGI
     assert module.__name__ == "api.sendMessage"
     assert {rule.rule for rule in module.app.url_map.iter_rules()} == {"/api/sendMessage"}
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer"},
-    {"Authorization": "Basic QW5hOmh1bnRlcjI="},
-    {"Authorization": "Bearer not-a-session"},
-    # A session signed with another deployment's key: forged, as far as this one knows.
-    session_header(settings_with(ABLY_API_KEY="other.key:another-secret")),
-    # Signed with the right key, but for somebody with SESSION_SECRET set differently.
-    session_header(settings_with(SESSION_SECRET="s" * 40)),
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic QW5hOmh1bnRlcjI="},
+        {"Authorization": "Bearer not-a-session"},
+        # A session signed with another deployment's key: forged, as far as this one knows.
+        session_header(settings_with(ABLY_API_KEY="other.key:another-secret")),
+        # Signed with the right key, but for somebody with SESSION_SECRET set differently.
+        session_header(settings_with(SESSION_SECRET="s" * 40)),
+    ],
+)
 def test_no_valid_session_is_a_401(send_client, headers):
     response = post(send_client, VALID, headers)
     assert_json_error(response, 401, mentions="session")
@@ -51,46 +57,55 @@ def test_an_expired_session_is_a_401(function):
     assert_json_error(post(client, VALID, session_header(settings)), 401, mentions="expired")
 
 
-@pytest.mark.parametrize("body, field", [
-    ({**VALID, "username": "Bob"}, "username"),
-    ({**VALID, "username": "ana"}, "username"),  # a look-alike is still someone else's name
-    ({**VALID, "room": "other"}, "room"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({**VALID, "username": "Bob"}, "username"),
+        ({**VALID, "username": "ana"}, "username"),  # a look-alike is still someone else's name
+        ({**VALID, "room": "other"}, "room"),
+    ],
+)
 def test_a_body_that_disagrees_with_the_session_is_a_403(send_client, ana, body, field):
     assert_json_error(post(send_client, body, ana), 403, field=field)
 
 
-@pytest.mark.parametrize("body, mentions", [
-    ("{not json", "not valid JSON"),
-    ("", "not valid JSON"),
-    ('["Ana", "hello"]', "JSON object"),
-    ("null", "JSON object"),
-    ('"hello"', "JSON object"),
-    ("[" * 15000, "not valid JSON"),  # nested too deep for the parser
-])
+@pytest.mark.parametrize(
+    "body, mentions",
+    [
+        ("{not json", "not valid JSON"),
+        ("", "not valid JSON"),
+        ('["Ana", "hello"]', "JSON object"),
+        ("null", "JSON object"),
+        ('"hello"', "JSON object"),
+        ("[" * 15000, "not valid JSON"),  # nested too deep for the parser
+    ],
+)
 def test_body_must_be_a_json_object(send_client, ana, body, mentions):
     assert_json_error(post(send_client, body, ana), 400, mentions=mentions)
 
 
-@pytest.mark.parametrize("changes, field, mentions", [
-    ({"username": 42}, "username", "string"),
-    ({"username": "Ana\ud800"}, "username", "surrogate"),
-    ({"room": "Not A Room!"}, "room", "a-z"),
-    ({"room": "chat:a:b"}, "room", "a-z"),
-    ({"message": None}, "message", "string"),
-    ({"message": ["hi"]}, "message", "string"),
-    ({"message": " \n\t "}, "message", "blank"),
-    ({"message": "x" * 2001}, "message", "2000"),
-    ({"message": "bell\u0007"}, "message", "control"),
-    ({"message": "a\ud800b"}, "message", "surrogate"),  # a lone surrogate: not text at all
-    ({"message": "abc \u202egnp.exe"}, "message", "bidirectional"),  # shows as "abc exe.png"
-    ({"message": "\u2067isolated\u2069"}, "message", "bidirectional"),
-    ({"id": 7}, "id", None),
-    ({"id": ""}, "id", None),
-    ({"id": "has space"}, "id", None),
-    ({"id": "abc\n"}, "id", None),  # a final newline must not slip past the pattern
-    ({"id": "x" * 129}, "id", None),
-])
+@pytest.mark.parametrize(
+    "changes, field, mentions",
+    [
+        ({"username": 42}, "username", "string"),
+        ({"username": "Ana\ud800"}, "username", "surrogate"),
+        ({"room": "Not A Room!"}, "room", "a-z"),
+        ({"room": "chat:a:b"}, "room", "a-z"),
+        ({"message": None}, "message", "string"),
+        ({"message": ["hi"]}, "message", "string"),
+        ({"message": " \n\t "}, "message", "blank"),
+        ({"message": "x" * 2001}, "message", "2000"),
+        ({"message": "bell\u0007"}, "message", "control"),
+        ({"message": "a\ud800b"}, "message", "surrogate"),  # a lone surrogate: not text at all
+        ({"message": "abc \u202egnp.exe"}, "message", "bidirectional"),  # shows as "abc exe.png"
+        ({"message": "\u2067isolated\u2069"}, "message", "bidirectional"),
+        ({"id": 7}, "id", None),
+        ({"id": ""}, "id", None),
+        ({"id": "has space"}, "id", None),
+        ({"id": "abc\n"}, "id", None),  # a final newline must not slip past the pattern
+        ({"id": "x" * 129}, "id", None),
+    ],
+)
 def test_each_invalid_field_is_named(send_client, ana, changes, field, mentions):
     body = {**VALID, **changes}
     body = {k: v for k, v in body.items() if v is not None}
@@ -124,13 +139,16 @@ def test_bodies_over_16_kib_are_refused(send_client, ana):
     assert_json_error(post(send_client, body, ana), 413, mentions="16384")
 
 
-@pytest.mark.parametrize("environ, mentions", [
-    ({"ABLY_API_KEY": "not-a-key-secretvalue123"}, "ABLY_API_KEY"),
-    ({"ABLY_API_KEY": ""}, "ABLY_API_KEY is not set"),
-    ({"ABLY_ENDPOINT": "localhost:8081"}, "ABLY_ENDPOINT"),
-    ({"REDIS_URL": "http://user:secretvalue123@host"}, "REDIS_URL"),
-    ({"SESSION_SECRET": "secretvalue123"}, "SESSION_SECRET"),
-])
+@pytest.mark.parametrize(
+    "environ, mentions",
+    [
+        ({"ABLY_API_KEY": "not-a-key-secretvalue123"}, "ABLY_API_KEY"),
+        ({"ABLY_API_KEY": ""}, "ABLY_API_KEY is not set"),
+        ({"ABLY_ENDPOINT": "localhost:8081"}, "ABLY_ENDPOINT"),
+        ({"REDIS_URL": "http://user:secretvalue123@host"}, "REDIS_URL"),
+        ({"SESSION_SECRET": "secretvalue123"}, "SESSION_SECRET"),
+    ],
+)
 def test_a_misconfiguration_is_named_but_never_shown(monkeypatch, environ, mentions):
     """As Vercel loads the file: the app is made from the environment when the module loads."""
     monkeypatch.setenv("ABLY_API_KEY", "app.key:fine-secret")

@@ -33,17 +33,18 @@ def test_a_free_name_is_claimed_and_its_session_works(function, on_emulator, unl
     token = function("api/ably/auth.py", on_emulator).get("/api/ably/auth", headers=headers)
     assert token.status_code == 200 and token.get_json()["clientId"] == "Zoë"
     sent = function("api/sendMessage.py", on_emulator, limits=unlimited).post(
-        "/api/sendMessage", json={"message": "hi", "id": "one"}, headers=headers)
+        "/api/sendMessage", json={"message": "hi", "id": "one"}, headers=headers
+    )
     assert sent.status_code == 200, sent.get_json()
     assert sent.get_json()["message"]["username"] == "Zoë"
     assert sent.get_json()["id"] == f"{answer['claim']}:one"
 
 
-@pytest.mark.parametrize("name", ["Ana", "ana", "ANA", " Ana ", "\u0410na", "\uff41\uff4e\uff41", "A\u200dna",
-                                  "\u0391na", "An\u0430"])
+@pytest.mark.parametrize(
+    "name", ["Ana", "ana", "ANA", " Ana ", "\u0410na", "\uff41\uff4e\uff41", "A\u200dna", "\u0391na", "An\u0430"]
+)
 def test_a_present_name_and_its_look_alikes_are_taken(function, room_with_ana, name):
-    error = assert_json_error(claim(function("api/session.py", room_with_ana), name, "team-a"), 409,
-                              field="username")
+    error = assert_json_error(claim(function("api/session.py", room_with_ana), name, "team-a"), 409, field="username")
     assert "taken" in error["message"]
 
 
@@ -60,8 +61,9 @@ def test_the_holder_renews_with_their_session_even_an_expired_one(function, on_e
     response = claim(function("api/session.py", on_emulator), "Ana", "renewing", session=first["session"])
     assert response.status_code == 200 and response.get_json()["claim"] == first["claim"]
     expired = time.time() + SESSION_MAX_AGE_S * 1.5  # past its expiry, not yet too old to renew
-    response = claim(function("api/session.py", on_emulator, clock=lambda: expired), "Ana", "renewing",
-                     session=first["session"])
+    response = claim(
+        function("api/session.py", on_emulator, clock=lambda: expired), "Ana", "renewing", session=first["session"]
+    )
     assert response.status_code == 200 and response.get_json()["claim"] == first["claim"]
 
 
@@ -78,8 +80,9 @@ def test_a_session_older_than_twice_its_lifetime_cannot_renew(function, on_emula
 def test_a_session_from_an_earlier_claim_does_not_take_the_name_back(function, room_with_ana):
     """Someone who held "Ana" before, left, and kept the session: the present holder keeps the name."""
     earlier = unheld_session(room_with_ana, "Ana", "team-a", "an-earlier-claim")
-    assert_json_error(claim(function("api/session.py", room_with_ana), "Ana", "team-a", session=earlier), 409,
-                      field="username")
+    assert_json_error(
+        claim(function("api/session.py", room_with_ana), "Ana", "team-a", session=earlier), 409, field="username"
+    )
 
 
 def test_a_session_for_another_room_or_name_proves_nothing(function, room_with_ana):
@@ -101,35 +104,95 @@ def test_a_fresh_claim_holds_the_name_until_its_holder_is_present(function, on_e
     assert again.status_code == 200 and again.get_json()["claim"] == first.get_json()["claim"]
 
 
-@pytest.mark.parametrize("name", ["server", "Server", " SERVER ", "\u0455erver", "\uff53\uff45\uff52\uff56\uff45\uff52",
-                                  "server\u200d", "server\u3164", "server\u2800", "server\ufe0f", "se\u034frver",
-                                  "\U0001d42c\U0001d41e\U0001d42b\U0001d42f\U0001d41e\U0001d42b"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "server",
+        "Server",
+        " SERVER ",
+        "\u0455erver",
+        "\uff53\uff45\uff52\uff56\uff45\uff52",
+        "server\u200d",
+        "server\u3164",
+        "server\u2800",
+        "server\ufe0f",
+        "se\u034frver",
+        "\U0001d42c\U0001d41e\U0001d42b\U0001d42f\U0001d41e\U0001d42b",
+    ],
+)
 def test_names_that_render_as_server_are_reserved(function, on_emulator, name):
     response = claim(function("api/session.py", on_emulator), name)
     assert_json_error(response, 400, field="username")
 
 
-@pytest.mark.parametrize("name, mentions", [
-    (None, "string"), (42, "string"), ("   ", "blank"), ("x" * 33, "32"),
-    ("Ana\u0000", "control"), ("An\u202ea", "control"), ("\u200b", "control"),
-    ("Ana\ud800", "surrogate"), ("\ue000Ana", "private-use"),
-    ("*", "*"), ("Ana*", "*"), ("\uff0a", "*"), ("\u2217", "*"),
-    ("A\u200dna", "invisible"), ("Bo\u3164", "invisible"), ("Bo\u2800", "invisible"), ("B\ufe0fo", "invisible"),
-    ("Bo" + "\u0301" * 5, "marks"), ("Z" + "\u0300\u0301\u0302\u0303\u0304\u0305" * 5, "marks"),
-])
+@pytest.mark.parametrize(
+    "name, mentions",
+    [
+        (None, "string"),
+        (42, "string"),
+        ("   ", "blank"),
+        ("x" * 33, "32"),
+        ("Ana\u0000", "control"),
+        ("An\u202ea", "control"),
+        ("\u200b", "control"),
+        ("Ana\ud800", "surrogate"),
+        ("\ue000Ana", "private-use"),
+        ("*", "*"),
+        ("Ana*", "*"),
+        ("\uff0a", "*"),
+        ("\u2217", "*"),
+        ("A\u200dna", "invisible"),
+        ("Bo\u3164", "invisible"),
+        ("Bo\u2800", "invisible"),
+        ("B\ufe0fo", "invisible"),
+        ("Bo" + "\u0301" * 5, "marks"),
+        ("Z" + "\u0300\u0301\u0302\u0303\u0304\u0305" * 5, "marks"),
+    ],
+)
 def test_invalid_names_are_refused(function, on_emulator, name, mentions):
     assert_json_error(claim(function("api/session.py", on_emulator), name), 400, field="username", mentions=mentions)
 
 
-@pytest.mark.parametrize("name", ["Ana 👩\u200d💻", "❤\ufe0f Bo", "1\ufe0f\u20e3", "👋🏽 Kim", "Thảo", "ế", "Ἄννα",
-                                  "אנה", "سارا", "नमस्ते", "ชื่อ", "李雷", "O'Brien-Smith"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ana 👩\u200d💻",
+        "❤\ufe0f Bo",
+        "1\ufe0f\u20e3",
+        "👋🏽 Kim",
+        "Thảo",
+        "ế",
+        "Ἄννα",
+        "אנה",
+        "سارا",
+        "नमस्ते",
+        "ชื่อ",
+        "李雷",
+        "O'Brien-Smith",
+    ],
+)
 def test_real_names_and_emoji_are_fine(function, on_emulator, name):
     response = claim(function("api/session.py", on_emulator), name, "names")
     assert response.status_code == 200, response.get_json()
 
 
-@pytest.mark.parametrize("room", ["", "Not A Room", "chat:a:b", "a:b", "[meta]x", "..", "a/b", "x" * 41,
-                                  "\uff4b", "\u212aitchen", "k\u0131tchen", 42])
+@pytest.mark.parametrize(
+    "room",
+    [
+        "",
+        "Not A Room",
+        "chat:a:b",
+        "a:b",
+        "[meta]x",
+        "..",
+        "a/b",
+        "x" * 41,
+        "\uff4b",
+        "\u212aitchen",
+        "k\u0131tchen",
+        42,
+    ],
+)
 def test_invalid_rooms_are_refused(function, on_emulator, room):
     assert_json_error(claim(function("api/session.py", on_emulator), "Ana", room), 400, field="room")
 

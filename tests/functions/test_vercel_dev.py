@@ -49,8 +49,9 @@ def test_a_claimed_session_gets_a_token_that_names_the_local_emulator(live_app, 
 def test_send_message_publishes_to_the_emulator(live_app, http):
     headers = claim(live_app, http, f"Vic {uuid.uuid4().hex[:4]}", room="vercel-dev")
     browser_id = str(uuid.uuid4())
-    response = http.post(live_app.url + "/api/sendMessage", headers=headers,
-                         json={"message": "through vercel dev", "id": browser_id})
+    response = http.post(
+        live_app.url + "/api/sendMessage", headers=headers, json={"message": "through vercel dev", "id": browser_id}
+    )
     assert response.status_code == 200, response.text
     assert response.headers["Cache-Control"] == "no-store"
     host, port = live_app.emulator_url.removeprefix("http://").split(":")
@@ -72,19 +73,27 @@ def test_errors_are_json_without_stack_traces(live_app, http):
 
 def test_the_key_secret_appears_in_no_response(live_app, http):
     secret = live_app.key.split(":")[1]
-    static_paths = ["/" + str(path.relative_to(ROOT / "public")) for path in (ROOT / "public").rglob("*")
-                    if path.is_file()]
+    static_paths = [
+        "/" + str(path.relative_to(ROOT / "public")) for path in (ROOT / "public").rglob("*") if path.is_file()
+    ]
     requests = [("GET", path, None) for path in ["/", "/index.html", "/.env", "/vercel.json", *static_paths]]
     requests += [
-        ("GET", "/api/ably/auth?clientId=Ana", None), ("GET", "/api/ably/auth?clientId=", None),
-        ("POST", "/api/ably/auth", None), ("POST", "/api/sendMessage", {"username": "Ana", "message": "hi"}),
-        ("POST", "/api/session", {"username": "server"}), ("POST", "/api/session", {"username": "*"}),
-        ("PUT", "/api/sendMessage", None), ("POST", "/api/sendMessage", "x" * 20000), ("GET", "/api/nothing", None),
-        ("GET", "/api/rooms", None), ("GET", "/r/some-room", None),
+        ("GET", "/api/ably/auth?clientId=Ana", None),
+        ("GET", "/api/ably/auth?clientId=", None),
+        ("POST", "/api/ably/auth", None),
+        ("POST", "/api/sendMessage", {"username": "Ana", "message": "hi"}),
+        ("POST", "/api/session", {"username": "server"}),
+        ("POST", "/api/session", {"username": "*"}),
+        ("PUT", "/api/sendMessage", None),
+        ("POST", "/api/sendMessage", "x" * 20000),
+        ("GET", "/api/nothing", None),
+        ("GET", "/api/rooms", None),
+        ("GET", "/r/some-room", None),
     ]
     for method, path, body in requests:
-        response = http.request(method, live_app.url + path, **(
-            {"json": body} if isinstance(body, dict) else {"content": body or b""}))
+        response = http.request(
+            method, live_app.url + path, **({"json": body} if isinstance(body, dict) else {"content": body or b""})
+        )
         assert response.status_code < 500, (method, path, response.text)
         seen = response.text + "".join(f"{k}: {v}" for k, v in response.headers.items())
         assert secret not in seen, (method, path)
@@ -92,8 +101,12 @@ def test_the_key_secret_appears_in_no_response(live_app, http):
 
 def test_production_allows_only_ably_and_make_dev_adds_just_its_emulator(live_app, http):
     config = json.loads((ROOT / "vercel.json").read_text())
-    production = next(header["value"] for rule in config["headers"] for header in rule["headers"]
-                      if header["key"] == "Content-Security-Policy")
+    production = next(
+        header["value"]
+        for rule in config["headers"]
+        for header in rule["headers"]
+        if header["key"] == "Content-Security-Policy"
+    )
     assert not re.search(r"localhost|127\.0\.0\.1|\[::1\]|http://|ws://", production)
     local = http.get(live_app.url + "/").headers["Content-Security-Policy"]
     websocket = live_app.emulator_url.replace("http://", "ws://")

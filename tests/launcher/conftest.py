@@ -4,8 +4,8 @@ import socket
 
 import pytest
 
-from devtools.processes import signal_groups
 from devtools.dev_ports import DEFAULT_EMULATOR_PORT
+from devtools.processes import signal_groups
 from devtools.tcp_ports import listen_error
 from tests.launcher.support import Launcher
 

@@ -28,8 +28,7 @@ GONE_TIMEOUT = 60  # generous: the machine is shared; the launcher and its guard
 
 def launcher_env(**variables: str) -> dict[str, str]:
     """The test's environment without any setting or port a developer may have exported."""
-    env = {name: value for name, value in os.environ.items()
-           if name not in {*VARIABLES, "PORT", "EMULATOR_PORT"}}
+    env = {name: value for name, value in os.environ.items() if name not in {*VARIABLES, "PORT", "EMULATOR_PORT"}}
     return {**env, "PYTHONUNBUFFERED": "1", **variables}
 
 
@@ -49,8 +48,15 @@ def project_copy(folder: Path) -> Path:
 
 
 def run_to_exit(env: dict[str, str], cwd: Path = ROOT, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scripts.dev"], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.dev"],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def take_terminal() -> None:
@@ -72,8 +78,15 @@ class Launcher:
         else:
             self.fd, child_side = os.pipe()
             options = {"stdin": subprocess.DEVNULL}
-        self.process = subprocess.Popen([sys.executable, "-m", "scripts.dev", *args], cwd=ROOT, env=env,
-                                        stdout=child_side, stderr=child_side, start_new_session=True, **options)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.dev", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=child_side,
+            stderr=child_side,
+            start_new_session=True,
+            **options,
+        )
         os.close(child_side)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -140,11 +153,14 @@ class Process:
 
 def processes() -> list[Process]:
     """Every process on the machine, from ps (the same options on Linux and macOS; -ww: whole command lines)."""
-    listing = subprocess.run(["ps", "-A", "-ww", "-o", "pid=,ppid=,pgid=,stat=,args="],
-                             capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["ps", "-A", "-ww", "-o", "pid=,ppid=,pgid=,stat=,args="], capture_output=True, text=True, check=True
+    ).stdout
     rows = (line.split(None, 4) for line in listing.splitlines())
-    return [Process(int(pid), int(ppid), int(pgid), state, rest[0] if rest else "")
-            for pid, ppid, pgid, state, *rest in rows]
+    return [
+        Process(int(pid), int(ppid), int(pgid), state, rest[0] if rest else "")
+        for pid, ppid, pgid, state, *rest in rows
+    ]
 
 
 def children_of(pid: int) -> list[Process]:
@@ -152,8 +168,11 @@ def children_of(pid: int) -> list[Process]:
 
 
 def wait_for_child(pid: int, args_part: str) -> Process:
-    found = eventually(lambda: [p for p in children_of(pid) if args_part in p.args],
-                       f"a child running {args_part!r}", timeout=GONE_TIMEOUT)
+    found = eventually(
+        lambda: [p for p in children_of(pid) if args_part in p.args],
+        f"a child running {args_part!r}",
+        timeout=GONE_TIMEOUT,
+    )
     return found[0]
 
 

@@ -38,8 +38,10 @@ def test_a_busy_app_port_is_refused_with_the_way_out(project, occupant):
 def test_a_busy_emulator_port_that_was_asked_for_is_refused(project):
     with silent_listener() as port:
         line = assert_refused_in_one_line(run_to_exit(launcher_env(EMULATOR_PORT=str(port)), cwd=project))
-    assert line == (f"Port {port} (EMULATOR_PORT) is already in use on 127.0.0.1: choose another, "
-                    "or leave EMULATOR_PORT unset and make dev picks a free one")
+    assert line == (
+        f"Port {port} (EMULATOR_PORT) is already in use on 127.0.0.1: choose another, "
+        "or leave EMULATOR_PORT unset and make dev picks a free one"
+    )
 
 
 def test_a_port_that_is_not_a_number_is_named(project):
@@ -49,25 +51,45 @@ def test_a_port_that_is_not_a_number_is_named(project):
 
 BAD_SETTINGS = {
     "key without its secret": ("ABLY_API_KEY=myapp.mykey\n", {}, "ABLY_API_KEY is malformed", ["myapp.mykey"]),
-    "endpoint without a scheme": ("ABLY_API_KEY=myapp.mykey:k3y-s3cret\nABLY_ENDPOINT=localhost:8081\n", {},
-                                  "ABLY_ENDPOINT is malformed", ["k3y-s3cret", "localhost:8081"]),
-    "redis url of another scheme": ("REDIS_URL=http://user:r3dis-pass@cache:6379\n", {},
-                                    "REDIS_URL is malformed", ["r3dis-pass", "cache:6379"]),
-    "short session secret": ("SESSION_SECRET=tooshort-s3cret\n", {}, "SESSION_SECRET is malformed",
-                             ["tooshort-s3cret"]),
+    "endpoint without a scheme": (
+        "ABLY_API_KEY=myapp.mykey:k3y-s3cret\nABLY_ENDPOINT=localhost:8081\n",
+        {},
+        "ABLY_ENDPOINT is malformed",
+        ["k3y-s3cret", "localhost:8081"],
+    ),
+    "redis url of another scheme": (
+        "REDIS_URL=http://user:r3dis-pass@cache:6379\n",
+        {},
+        "REDIS_URL is malformed",
+        ["r3dis-pass", "cache:6379"],
+    ),
+    "short session secret": (
+        "SESSION_SECRET=tooshort-s3cret\n",
+        {},
+        "SESSION_SECRET is malformed",
+        ["tooshort-s3cret"],
+    ),
     # .env as copied from an older .env.example: vercel dev would give functions "" over the emulator's key.
-    "blank key line": ("ABLY_API_KEY=\nABLY_ENDPOINT=\n", {},
-                       "ABLY_API_KEY in .env would replace the emulator's value", ["local-dev-secret"]),
+    "blank key line": (
+        "ABLY_API_KEY=\nABLY_ENDPOINT=\n",
+        {},
+        "ABLY_API_KEY in .env would replace the emulator's value",
+        ["local-dev-secret"],
+    ),
     # The environment wins by the project's rule, but vercel dev hands functions the .env line.
     "a key in .env and another in the environment": (
-        "ABLY_API_KEY=myapp.k1:d0tenv-s3cret\n", {"ABLY_API_KEY": "myapp.k2:env1ron-s3cret"},
-        "ABLY_API_KEY in .env would replace the environment's value", ["d0tenv-s3cret", "env1ron-s3cret"]),
+        "ABLY_API_KEY=myapp.k1:d0tenv-s3cret\n",
+        {"ABLY_API_KEY": "myapp.k2:env1ron-s3cret"},
+        "ABLY_API_KEY in .env would replace the environment's value",
+        ["d0tenv-s3cret", "env1ron-s3cret"],
+    ),
 }
 
 
 @pytest.mark.parametrize("dotenv, environment, problem, never_shown", BAD_SETTINGS.values(), ids=BAD_SETTINGS)
 def test_bad_settings_stop_it_before_anything_starts_named_but_not_shown(
-        project, dotenv, environment, problem, never_shown):
+    project, dotenv, environment, problem, never_shown
+):
     (project / ".env").write_text(dotenv)
     line = assert_refused_in_one_line(run_to_exit(launcher_env(**environment), cwd=project))
     assert line.startswith(problem)

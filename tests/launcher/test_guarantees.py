@@ -40,8 +40,13 @@ def test_of_simultaneous_claims_of_one_free_name_exactly_one_wins(app):
 
 @pytest.mark.parametrize("path", ["/api/rooms", "/api/ably/auth", "/api/session"])
 def test_a_rebinding_host_is_refused_by_every_function(app, path):
-    response = httpx.request("POST" if path == "/api/session" else "GET", app.url + path,
-                             headers={"Host": "evil.example"}, json={"username": "Eve"}, timeout=120)
+    response = httpx.request(
+        "POST" if path == "/api/session" else "GET",
+        app.url + path,
+        headers={"Host": "evil.example"},
+        json={"username": "Eve"},
+        timeout=120,
+    )
     assert response.status_code == 403
     assert "loopback names only" in response.json()["error"]["message"]
 
@@ -76,8 +81,11 @@ def test_a_server_stopping_by_itself_is_told_and_stops_everything(app):
     [emulator] = [child for child in children_of(app.process.pid) if "-m emulator" in child.args]
     os.kill(emulator.pid, signal.SIGTERM)
     assert app.process.wait(timeout=GONE_TIMEOUT) == 1
-    told = eventually(lambda: [line for line in app.log if "so make dev stops everything" in line],
-                      "the launcher's last line")
-    assert told == ["The Ably emulator was stopped from outside make dev (it exits cleanly only when sent SIGTERM "
-                    "or SIGINT), so make dev stops everything."], "\n".join(app.log[-30:])
+    told = eventually(
+        lambda: [line for line in app.log if "so make dev stops everything" in line], "the launcher's last line"
+    )
+    assert told == [
+        "The Ably emulator was stopped from outside make dev (it exits cleanly only when sent SIGTERM "
+        "or SIGINT), so make dev stops everything."
+    ], "\n".join(app.log[-30:])
     assert not [line for line in app.log if "exited with code" in line]

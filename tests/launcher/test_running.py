@@ -12,8 +12,17 @@ from devtools.dev_ports import DEFAULT_EMULATOR_PORT
 from devtools.processes import signal_groups
 from devtools.tcp_ports import free_port, listen_error
 from tests.launcher.support import (
-    GONE_TIMEOUT, children_of, eventually, files_holding, launcher_env, left_in, new_key, other_app, run_to_exit,
-    silent_listener, wait_for_child,
+    GONE_TIMEOUT,
+    children_of,
+    eventually,
+    files_holding,
+    launcher_env,
+    left_in,
+    new_key,
+    other_app,
+    run_to_exit,
+    silent_listener,
+    wait_for_child,
 )
 
 CHAT_READY = r"Chat ready at (http://\S+)"
@@ -33,7 +42,8 @@ def known_groups(launcher, launchers) -> set[int]:
 
 
 def test_with_the_default_emulator_port_busy_it_serves_the_chat_and_goes_entirely_with_a_sigkill(
-        launchers, default_emulator_port_busy):
+    launchers, default_emulator_port_busy
+):
     key, secret = new_key()
     port = free_port()
     launcher = launchers.start(launcher_env(PORT=str(port)), args=("--emulator-key", key))
@@ -46,8 +56,9 @@ def test_with_the_default_emulator_port_busy_it_serves_the_chat_and_goes_entirel
     assert page.status_code == 200 and "<title>Chat" in page.text
     claimed = httpx.post(app_url + "/api/session", json={"username": "Ana"}, timeout=60)
     assert claimed.status_code == 200, claimed.text
-    auth = httpx.get(app_url + "/api/ably/auth", headers={"Authorization": f"Bearer {claimed.json()['session']}"},
-                     timeout=60)
+    auth = httpx.get(
+        app_url + "/api/ably/auth", headers={"Authorization": f"Bearer {claimed.json()['session']}"}, timeout=60
+    )
     assert auth.status_code == 200 and auth.json()["keyName"] == "local.dev"
     assert auth.headers["X-Realtime-Endpoint"] == emulator_url
     assert httpx.get(emulator_url + "/time").status_code == 200
@@ -78,14 +89,18 @@ def test_with_the_default_emulator_port_busy_it_serves_the_chat_and_goes_entirel
 def test_closing_its_terminal_stops_everything_and_a_slow_start_says_what_it_waits_for(launchers):
     key, secret = new_key()
     port, emulator_port = free_port(), free_port()
-    launcher = launchers.start(launcher_env(PORT=str(port), EMULATOR_PORT=str(emulator_port), VERBOSE="1"),
-                               args=("--emulator-key", key), terminal=True)
+    launcher = launchers.start(
+        launcher_env(PORT=str(port), EMULATOR_PORT=str(emulator_port), VERBOSE="1"),
+        args=("--emulator-key", key),
+        terminal=True,
+    )
     vercel = wait_for_child(launcher.pid, VERCEL_DEV)
     launchers.groups.add(vercel.pgid)
     os.killpg(vercel.pgid, signal.SIGSTOP)  # frozen, it cannot say it is ready: the wait must be announced
     try:
-        launcher.wait_for(rf"^Waiting for vercel dev to listen on 127\.0\.0\.1:{port} \(up to \d+ s\)\.\.\.$",
-                          timeout=60)
+        launcher.wait_for(
+            rf"^Waiting for vercel dev to listen on 127\.0\.0\.1:{port} \(up to \d+ s\)\.\.\.$", timeout=60
+        )
     finally:
         os.killpg(vercel.pgid, signal.SIGCONT)
     assert launcher.wait_for(CHAT_READY)[1] == f"http://127.0.0.1:{port}"

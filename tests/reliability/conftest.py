@@ -16,8 +16,12 @@ def send_message_to():
 
     def send_message_to(endpoint: str, key: str, **ably_options):
         settings = Settings.from_environment({"ABLY_API_KEY": key, "ABLY_ENDPOINT": endpoint})
-        app = create_app(load_function("api/sendMessage.py").routes, settings=settings,
-                         ably=Ably(settings, **ably_options), limits=RateLimits(scale=10**6))
+        app = create_app(
+            load_function("api/sendMessage.py").routes,
+            settings=settings,
+            ably=Ably(settings, **ably_options),
+            limits=RateLimits(scale=10**6),
+        )
         client, sessions = app.test_client(), {}
 
         def send(body: dict):

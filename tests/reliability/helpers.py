@@ -38,8 +38,13 @@ class ChatWatcher:
 
     def __init__(self, emulator_url: str, key: str):
         env = {**os.environ, "ABLY_EMULATOR_URL": emulator_url, "ABLY_EMULATOR_KEY": key}
-        self.process = subprocess.Popen([node_executable(), "tests/reliability/js/watch-chat.mjs"], cwd=ROOT, env=env,
-                                        stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [node_executable(), "tests/reliability/js/watch-chat.mjs"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.states: list[str] = []
         self.message_ids: list[str] = []
         self.attached = False
@@ -62,8 +67,10 @@ class ChatWatcher:
     def wait_until(self, condition, timeout: float, what: str) -> None:
         with self._changed:
             if not self._changed.wait_for(condition, timeout):
-                raise AssertionError(f"timed out after {timeout} s waiting until {what}; "
-                                     f"states {self.states}, messages {self.message_ids}")
+                raise AssertionError(
+                    f"timed out after {timeout} s waiting until {what}; "
+                    f"states {self.states}, messages {self.message_ids}"
+                )
 
     def wait_for_message(self, message_id: str, timeout: float = 10) -> None:
         self.wait_until(lambda: message_id in self.message_ids, timeout, f"message {message_id} arrived")
@@ -72,10 +79,9 @@ class ChatWatcher:
         stop(self.process, timeout=5)
         self._reader.join(timeout=5)
 
-    def __enter__(self) -> "ChatWatcher":
+    def __enter__(self) -> ChatWatcher:
         self.wait_until(lambda: self.attached, 20, "the watcher was attached to chat")
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-

@@ -47,12 +47,20 @@ class PythonSubscribers:
         clients = []
         for index in range(count):
             # ably-python puts the port in `endpoint`: its WebSocket URL has no port of its own.
-            client = AblyRealtime(key=self.emulator.key, endpoint=f"127.0.0.1:{self.proxy_port}", tls=False,
-                                  client_id=f"py-subscriber-{index}", use_binary_protocol=index % 2 == 0)
+            client = AblyRealtime(
+                key=self.emulator.key,
+                endpoint=f"127.0.0.1:{self.proxy_port}",
+                tls=False,
+                client_id=f"py-subscriber-{index}",
+                use_binary_protocol=index % 2 == 0,
+            )
             channel = client.channels.get(self.channels[index])
             await channel.subscribe("message", lambda message, ids=self.received[index]: ids.append(message.id))
-            channel.on(lambda change, ids=self.received[index], name=self.channels[index]:
-                       self._on_channel_change(change, ids, name))
+            channel.on(
+                lambda change, ids=self.received[index], name=self.channels[index]: self._on_channel_change(
+                    change, ids, name
+                )
+            )
             clients.append(client)
         return clients
 
@@ -62,31 +70,46 @@ class PythonSubscribers:
             self.loop.create_task(self._backfill(ids, channel_name))
 
     async def _backfill(self, ids, channel_name):
-        async with AblyRest(key=self.emulator.key, endpoint=self.emulator.host, port=self.emulator.port,
-                            tls=False, use_token_auth=True) as rest:
+        async with AblyRest(
+            key=self.emulator.key, endpoint=self.emulator.host, port=self.emulator.port, tls=False, use_token_auth=True
+        ) as rest:
             page = await rest.channels.get(channel_name).history(limit=1000)
         ids.extend(message.id for message in reversed(page.items) if message.id not in ids)
 
     def wait_for(self, wanted: dict[str, list[str]], timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not all(
-                set(wanted[name]) <= set(ids) for name, ids in zip(self.channels, self.received)):
+            set(wanted[name]) <= set(ids) for name, ids in zip(self.channels, self.received)
+        ):
             time.sleep(0.05)
 
     def close(self):
         async def close_all():
             # A client whose last transport was cut mid-handshake may never see CLOSED: don't wait on it.
-            await asyncio.gather(*(asyncio.wait_for(client.close(), 5) for client in self.clients),
-                                 return_exceptions=True)
+            await asyncio.gather(
+                *(asyncio.wait_for(client.close(), 5) for client in self.clients), return_exceptions=True
+            )
+
         self.call(close_all())
         self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 def test_churn_loses_and_duplicates_nothing(emulator, send_message):
-    env = {**os.environ, "ABLY_EMULATOR_URL": emulator.url, "ABLY_EMULATOR_KEY": emulator.key,
-           "CHURN_SUBSCRIBERS": str(SUBSCRIBERS), "CHURN_CHANNELS": ",".join(CHANNELS)}
-    node = subprocess.Popen([node_executable(), "tests/reliability/js/churn-subscribers.mjs"], cwd=ROOT, env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "ABLY_EMULATOR_URL": emulator.url,
+        "ABLY_EMULATOR_KEY": emulator.key,
+        "CHURN_SUBSCRIBERS": str(SUBSCRIBERS),
+        "CHURN_CHANNELS": ",".join(CHANNELS),
+    }
+    node = subprocess.Popen(
+        [node_executable(), "tests/reliability/js/churn-subscribers.mjs"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     python_subscribers = None
     try:
         ready = json.loads(node.stdout.readline() or "{}")
@@ -97,8 +120,9 @@ def test_churn_loses_and_duplicates_nothing(emulator, send_message):
         accepted = {name: [] for name in CHANNELS}
         for number in range(MESSAGES):
             room = ROOMS[number % len(ROOMS)]
-            response = send_message({"username": f"user{number % 7}", "room": room, "message": f"#{number}",
-                                     "id": f"churn-{number:06d}"})
+            response = send_message(
+                {"username": f"user{number % 7}", "room": room, "message": f"#{number}", "id": f"churn-{number:06d}"}
+            )
             if response.status_code == 200:
                 accepted[channel_for(room)].append(response.get_json()["id"])
             time.sleep(0.01)  # spread the sends over the cuts
@@ -113,19 +137,28 @@ def test_churn_loses_and_duplicates_nothing(emulator, send_message):
             python_subscribers.close()
 
     subscribers = report["subscribers"] + [
-        {"channel": name, "live": ids, "recovered": [], "missing": sorted(set(accepted[name]) - set(ids)),
-         "foreign": sorted(set(ids) - set(accepted[name])),
-         "duplicated": sorted({i for i in ids if ids.count(i) > 1}), "discontinuities": 0}
-        for name, ids in zip(python_subscribers.channels, python_subscribers.received)]
+        {
+            "channel": name,
+            "live": ids,
+            "recovered": [],
+            "missing": sorted(set(accepted[name]) - set(ids)),
+            "foreign": sorted(set(ids) - set(accepted[name])),
+            "duplicated": sorted({i for i in ids if ids.count(i) > 1}),
+            "discontinuities": 0,
+        }
+        for name, ids in zip(python_subscribers.channels, python_subscribers.received)
+    ]
     lost = sum(len(s["missing"]) for s in subscribers)
     foreign = sum(len(s["foreign"]) for s in subscribers)
     duplicated = sum(len(s["duplicated"]) for s in subscribers)
     recovered = sum(len(s["recovered"]) for s in subscribers)
     discontinuities = sum(s["discontinuities"] for s in subscribers) + python_subscribers.discontinuities
     sent = sum(len(ids) for ids in accepted.values())
-    print(f"\nchurn: {sent}/{MESSAGES} messages accepted in {len(ROOMS)} rooms, {SUBSCRIBERS} ably-js and "
-          f"{PY_SUBSCRIBERS} ably-python subscribers, {report['cuts']} cuts, lost {lost}, duplicated {duplicated}, "
-          f"from the other room {foreign}, continuity lost {discontinuities} times, recovered from history {recovered}")
+    print(
+        f"\nchurn: {sent}/{MESSAGES} messages accepted in {len(ROOMS)} rooms, {SUBSCRIBERS} ably-js and "
+        f"{PY_SUBSCRIBERS} ably-python subscribers, {report['cuts']} cuts, lost {lost}, duplicated {duplicated}, "
+        f"from the other room {foreign}, continuity lost {discontinuities} times, recovered from history {recovered}"
+    )
     assert sent == MESSAGES
     assert report["cuts"] >= 5, "too few cuts to mean anything"
     assert lost == 0 and duplicated == 0 and foreign == 0

@@ -55,8 +55,9 @@ class EmulatorOnFixedPort:
 
 @pytest.fixture
 def emulator_on_fixed_port(tmp_path):
-    emulator = EmulatorOnFixedPort(free_port(), f"restart.dev:{secrets.token_urlsafe(24)}",
-                                   tmp_path / "history.sqlite3")
+    emulator = EmulatorOnFixedPort(
+        free_port(), f"restart.dev:{secrets.token_urlsafe(24)}", tmp_path / "history.sqlite3"
+    )
     emulator.start()
     yield emulator
     emulator.stop()
@@ -95,8 +96,10 @@ def post_message(app, text: str) -> str:
 
 
 def test_page_and_node_client_reconnect_by_themselves_after_the_emulator_restarts(emulator_on_fixed_port, new_page):
-    with running_app(key=emulator_on_fixed_port.key, endpoint=emulator_on_fixed_port.url) as app, \
-            ChatWatcher(emulator_on_fixed_port.url, emulator_on_fixed_port.key) as watcher:
+    with (
+        running_app(key=emulator_on_fixed_port.key, endpoint=emulator_on_fixed_port.url) as app,
+        ChatWatcher(emulator_on_fixed_port.url, emulator_on_fixed_port.key) as watcher,
+    ):
         page = new_page()
         join(page, app, "Ana")
         before = post_message(app, "said before the restart")
@@ -111,8 +114,11 @@ def test_page_and_node_client_reconnect_by_themselves_after_the_emulator_restart
         expect(status).to_have_attribute("data-state", "connected", timeout=RECONNECT_TIMEOUT_S * 1000)
         page_states = page.evaluate("window.connectionStates")
         assert set(page_states) - {"connected"}, f"the page never showed the connection was lost: {page_states}"
-        watcher.wait_until(lambda: watcher.states[watcher_states_before:][-1:] == ["connected"],
-                           RECONNECT_TIMEOUT_S, "the Node client was connected again")
+        watcher.wait_until(
+            lambda: watcher.states[watcher_states_before:][-1:] == ["connected"],
+            RECONNECT_TIMEOUT_S,
+            "the Node client was connected again",
+        )
         watcher_states = watcher.states[watcher_states_before:]
         assert "disconnected" in watcher_states or "connecting" in watcher_states
 
@@ -131,8 +137,10 @@ def test_page_and_node_client_reconnect_by_themselves_after_the_emulator_restart
         expect_shown_once(latecomer, "said before the restart")
         expect_shown_once(latecomer, "typed after the restart")
 
-    print(f"\nemulator restart: page went {' -> '.join(page_states)}; "
-          f"Node client went {' -> '.join(watcher_states)}; messages before and after the restart shown once")
+    print(
+        f"\nemulator restart: page went {' -> '.join(page_states)}; "
+        f"Node client went {' -> '.join(watcher_states)}; messages before and after the restart shown once"
+    )
 
 
 def test_a_warm_function_keeps_publishing_after_the_emulator_restarts(emulator_on_fixed_port, send_message_to):

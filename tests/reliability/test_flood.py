@@ -36,7 +36,6 @@ OVER_AIOHTTP_LIMIT = 3 * 1024 * 1024
 PEAK_RSS_LIMIT_MIB = 150
 
 
-
 @pytest.fixture
 def emulator():
     """An emulator of the test's own, so that its memory figures are the test's alone."""
@@ -53,7 +52,9 @@ async def session():
 async def open_raw(session, emulator, fmt="json"):
     ws = await session.ws_connect(f"{emulator.ws_url}/?key={emulator.key}&format={fmt}&v=6", max_msg_size=0)
     connected = await ws.receive(timeout=10)
-    assert (json.loads(connected.data) if fmt == "json" else msgpack.unpackb(connected.data))["action"] == Action.CONNECTED
+    assert (json.loads(connected.data) if fmt == "json" else msgpack.unpackb(connected.data))[
+        "action"
+    ] == Action.CONNECTED
     return ws
 
 
@@ -76,8 +77,16 @@ async def blast(session, emulator) -> None:
 
     async def send_all():
         for serial in range(FLOOD_FRAMES):
-            await ws.send_str(json.dumps({"action": Action.MESSAGE, "channel": "flood", "msgSerial": serial,
-                                          "messages": [{"name": "junk", "data": "x" * 200}]}))
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "action": Action.MESSAGE,
+                        "channel": "flood",
+                        "msgSerial": serial,
+                        "messages": [{"name": "junk", "data": "x" * 200}],
+                    }
+                )
+            )
 
     async def count_acks():
         acks = 0
@@ -93,15 +102,31 @@ async def blast(session, emulator) -> None:
 async def oversized_frames(session, emulator) -> None:
     for _ in range(BAD_CONNECTIONS):
         ws = await open_raw(session, emulator)
-        await ws.send_str(json.dumps({"action": Action.MESSAGE, "channel": "flood", "msgSerial": 0,
-                                      "messages": [{"data": "x" * OVER_ABLY_LIMIT}]}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "action": Action.MESSAGE,
+                    "channel": "flood",
+                    "msgSerial": 0,
+                    "messages": [{"data": "x" * OVER_ABLY_LIMIT}],
+                }
+            )
+        )
         frames, _ = await outcome(ws)
         assert [f["error"]["code"] for f in frames] == [40009]
 
         ws = await open_raw(session, emulator)
         with contextlib.suppress(ConnectionError):  # the server may hang up before the frame is all sent
-            await ws.send_str(json.dumps({"action": Action.MESSAGE, "channel": "flood", "msgSerial": 0,
-                                          "messages": [{"data": "x" * OVER_AIOHTTP_LIMIT}]}))
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "action": Action.MESSAGE,
+                        "channel": "flood",
+                        "msgSerial": 0,
+                        "messages": [{"data": "x" * OVER_AIOHTTP_LIMIT}],
+                    }
+                )
+            )
         frames, close_code = await outcome(ws)
         assert frames == []
         assert close_code in (aiohttp.WSCloseCode.MESSAGE_TOO_BIG, aiohttp.WSCloseCode.ABNORMAL_CLOSURE)
@@ -137,8 +162,10 @@ async def keep_publishing(emulator, stop: asyncio.Event) -> list[str]:
     async with httpx.AsyncClient(auth=tuple(emulator.key.split(":")), timeout=30) as client:
         while not stop.is_set():
             message_id = f"steady-{len(ids):05d}"
-            response = await client.post(f"{emulator.url}/channels/chat/messages",
-                                          json={"name": "message", "id": message_id, "data": {"n": len(ids)}})
+            response = await client.post(
+                f"{emulator.url}/channels/chat/messages",
+                json={"name": "message", "id": message_id, "data": {"n": len(ids)}},
+            )
             assert response.status_code == 201, response.text
             ids.append(message_id)
             await asyncio.sleep(0.02)
@@ -160,21 +187,31 @@ async def test_abusive_clients_leave_others_working_and_memory_bounded(emulator,
         publishing = asyncio.create_task(keep_publishing(emulator, stop))
         sampling = asyncio.create_task(sample_rss(emulator.process.pid, stop))
         try:
-            await asyncio.gather(blast(session, emulator), oversized_frames(session, emulator),
-                                 garbage_frames(session, emulator), garbage_bytes(emulator))
+            await asyncio.gather(
+                blast(session, emulator),
+                oversized_frames(session, emulator),
+                garbage_frames(session, emulator),
+                garbage_bytes(emulator),
+            )
         finally:
             stop.set()
             published = await publishing
             highest_sampled = await sampling
-        await asyncio.to_thread(watcher.wait_until, lambda: len(watcher.message_ids) >= len(published), 30,
-                                "the well-behaved client had every message")
+        await asyncio.to_thread(
+            watcher.wait_until,
+            lambda: len(watcher.message_ids) >= len(published),
+            30,
+            "the well-behaved client had every message",
+        )
         received, states = list(watcher.message_ids), list(watcher.states)
     peak_rss = memory_mib(emulator.process.pid, "VmHWM")
 
-    print(f"\nflood: {FLOOD_FRAMES} frames blasted and ACKed, {BAD_CONNECTIONS} connections "
-          f"each with frames over Ably's limit, over aiohttp's limit, garbage frames and garbage bytes; "
-          f"meanwhile {len(received)}/{len(published)} messages reached the well-behaved client; emulator RSS idle "
-          f"{idle_rss:.0f} MiB, highest sampled {highest_sampled:.0f} MiB, peak {peak_rss:.0f} MiB")
+    print(
+        f"\nflood: {FLOOD_FRAMES} frames blasted and ACKed, {BAD_CONNECTIONS} connections "
+        f"each with frames over Ably's limit, over aiohttp's limit, garbage frames and garbage bytes; "
+        f"meanwhile {len(received)}/{len(published)} messages reached the well-behaved client; emulator RSS idle "
+        f"{idle_rss:.0f} MiB, highest sampled {highest_sampled:.0f} MiB, peak {peak_rss:.0f} MiB"
+    )
     assert received == published, "the well-behaved client lost, duplicated or reordered messages"
     assert states == ["connecting", "connected"], "the well-behaved client was disconnected"
     assert emulator.process.poll() is None
@@ -184,18 +221,24 @@ async def test_abusive_clients_leave_others_working_and_memory_bounded(emulator,
 async def publish_many(session, emulator, channel: str, count: int, size: int) -> None:
     publisher = await open_raw(session, emulator)
     for serial in range(count):
-        await publisher.send_str(json.dumps({"action": Action.MESSAGE, "channel": channel, "msgSerial": serial,
-                                             "messages": [{"data": "x" * size}]}))
+        await publisher.send_str(
+            json.dumps(
+                {"action": Action.MESSAGE, "channel": channel, "msgSerial": serial, "messages": [{"data": "x" * size}]}
+            )
+        )
     acks = 0
     while acks < count:
         acks += json.loads((await publisher.receive(timeout=60)).data)["action"] == Action.ACK
     await publisher.close()
 
 
-@pytest.mark.parametrize("count, size", [
-    pytest.param(20_000, 1024, id="many-small-messages"),
-    pytest.param(1_500, 60 * 1024, id="fewer-large-messages"),
-])
+@pytest.mark.parametrize(
+    "count, size",
+    [
+        pytest.param(20_000, 1024, id="many-small-messages"),
+        pytest.param(1_500, 60 * 1024, id="fewer-large-messages"),
+    ],
+)
 async def test_a_subscriber_that_stops_reading_is_dropped(emulator, session, count, size):
     channel = f"slow-{size}"
     slow = await open_raw(session, emulator)
@@ -210,8 +253,10 @@ async def test_a_subscriber_that_stops_reading_is_dropped(emulator, session, cou
     while delivered < count and (msg := await slow.receive(timeout=30)).type == aiohttp.WSMsgType.TEXT:
         delivered += json.loads(msg.data)["action"] == Action.MESSAGE
     close_code = slow.close_code
-    print(f"\nslow subscriber, {count} x {size // 1024} KiB messages: {delivered} delivered before the socket "
-          f"closed (code {close_code}); emulator RSS {rss_before:.0f} -> {rss_stuck:.0f} MiB while it did not read")
+    print(
+        f"\nslow subscriber, {count} x {size // 1024} KiB messages: {delivered} delivered before the socket "
+        f"closed (code {close_code}); emulator RSS {rss_before:.0f} -> {rss_stuck:.0f} MiB while it did not read"
+    )
     assert delivered < count, "the emulator buffered everything for a client that was not reading"
 
 
@@ -222,8 +267,16 @@ async def test_a_client_that_publishes_without_ever_reading_is_disconnected(emul
 
     async def publish_forever():  # each publish comes back twice, as an Action.ACK and as its echo
         for serial in itertools.count():
-            await ws.send_str(json.dumps({"action": Action.MESSAGE, "channel": "echoes", "msgSerial": serial,
-                                          "messages": [{"data": "x" * 1024}]}))
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "action": Action.MESSAGE,
+                        "channel": "echoes",
+                        "msgSerial": serial,
+                        "messages": [{"data": "x" * 1024}],
+                    }
+                )
+            )
 
     try:
         with pytest.raises(ConnectionError):

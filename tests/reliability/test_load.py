@@ -25,10 +25,21 @@ NODE_PROCESSES = 2  # ably-js is single-threaded: two processes, one per core
 
 
 def start_subscribers(emulator, count: int) -> subprocess.Popen:
-    env = {**os.environ, "ABLY_EMULATOR_URL": emulator.url, "ABLY_EMULATOR_KEY": emulator.key,
-           "LOAD_CONNECTIONS": str(count), "LOAD_HEARTBEAT_MS": str(HEARTBEAT_MS)}
-    return subprocess.Popen([node_executable(), "tests/reliability/js/load-subscribers.mjs"], cwd=ROOT, env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "ABLY_EMULATOR_URL": emulator.url,
+        "ABLY_EMULATOR_KEY": emulator.key,
+        "LOAD_CONNECTIONS": str(count),
+        "LOAD_HEARTBEAT_MS": str(HEARTBEAT_MS),
+    }
+    return subprocess.Popen(
+        [node_executable(), "tests/reliability/js/load-subscribers.mjs"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def read_json(node: subprocess.Popen) -> dict:
@@ -81,11 +92,13 @@ def test_held_connections_each_get_every_message_once(emulator, send_message):
     # Time the emulator was busy fanning out: from each burst's first send to its last arrival anywhere.
     busy_ms = sum(max(r["lastArrival"].get(i, start) for r in reports for i in ids) - start for start, ids in bursts)
     rate = deliveries / max(busy_ms, 1) * 1000
-    print(f"\nload: {sum(r['connections'] for r in reports)} connections opened in {opening_ms / 1000:.1f} s, "
-          f"held {HOLD_S:.0f} s with {sum(r['heartbeats'] for r in reports)} heartbeats; "
-          f"{len(published)} messages -> {deliveries} deliveries, {rate:.0f}/s while fanning out; "
-          f"latency p50 {percentile(histogram, 0.5)} ms, p99 {percentile(histogram, 0.99)} ms; "
-          f"emulator RSS idle {idle_rss:.0f} MiB, connected {connected_rss:.0f} MiB, peak {peak_rss:.0f} MiB")
+    print(
+        f"\nload: {sum(r['connections'] for r in reports)} connections opened in {opening_ms / 1000:.1f} s, "
+        f"held {HOLD_S:.0f} s with {sum(r['heartbeats'] for r in reports)} heartbeats; "
+        f"{len(published)} messages -> {deliveries} deliveries, {rate:.0f}/s while fanning out; "
+        f"latency p50 {percentile(histogram, 0.5)} ms, p99 {percentile(histogram, 0.99)} ms; "
+        f"emulator RSS idle {idle_rss:.0f} MiB, connected {connected_rss:.0f} MiB, peak {peak_rss:.0f} MiB"
+    )
 
     assert sum(r["connections"] for r in reports) == CONNECTIONS
     assert [r["notHeld"] for r in reports] == [[]] * NODE_PROCESSES, "connections left the connected state"

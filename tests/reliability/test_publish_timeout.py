@@ -118,8 +118,9 @@ def watcher(emulator):
 def stored_copies(emulator, message_id: str) -> int:
     """How many times the message is in the channel's history, read straight from the emulator."""
     key_name, secret = emulator.key.split(":")
-    response = httpx.get(f"{emulator.url}/channels/chat/messages", params={"limit": 1000},
-                         auth=(key_name, secret), timeout=10)
+    response = httpx.get(
+        f"{emulator.url}/channels/chat/messages", params={"limit": 1000}, auth=(key_name, secret), timeout=10
+    )
     response.raise_for_status()
     return [message["id"] for message in response.json()].count(message_id)
 
@@ -143,8 +144,10 @@ def test_a_publish_whose_answer_is_lost_is_retried_and_kept_once(proxy, send_thr
     assert retry.status_code == 200 and retry.get_json()["id"] == message_id
 
     settle(watcher, send_through_proxy)
-    print(f"\npublish timeout, answer lost: 502 after {PUBLISH_TIMEOUT_S} s, retry 200, "
-          f"{watcher.message_ids.count(message_id)} delivery, {stored_copies(emulator, message_id)} in history")
+    print(
+        f"\npublish timeout, answer lost: 502 after {PUBLISH_TIMEOUT_S} s, retry 200, "
+        f"{watcher.message_ids.count(message_id)} delivery, {stored_copies(emulator, message_id)} in history"
+    )
     assert watcher.message_ids.count(message_id) == 1
     assert stored_copies(emulator, message_id) == 1
 
@@ -161,7 +164,9 @@ def test_a_publish_held_up_past_the_retry_is_kept_once(proxy, send_through_proxy
     assert proxy.held_answered.wait(10), "the held publish never reached the emulator"
 
     settle(watcher, send_through_proxy)
-    print(f"\npublish timeout, request late: 502 after {PUBLISH_TIMEOUT_S} s, retry 200, late original arrived, "
-          f"{watcher.message_ids.count(message_id)} delivery, {stored_copies(emulator, message_id)} in history")
+    print(
+        f"\npublish timeout, request late: 502 after {PUBLISH_TIMEOUT_S} s, retry 200, late original arrived, "
+        f"{watcher.message_ids.count(message_id)} delivery, {stored_copies(emulator, message_id)} in history"
+    )
     assert watcher.message_ids.count(message_id) == 1
     assert stored_copies(emulator, message_id) == 1

@@ -19,8 +19,18 @@ from devtools.functions import load_function
 SECRET = "a-secret-that-must-not-leak"
 KEY = f"local.logs:{SECRET}"
 BASIC = base64.b64encode(KEY.encode()).decode()
-LOUD_LOGGERS = ("", "ably", "ably.sync", "ably.sync.rest.auth", "ably.sync.http.http", "httpx", "httpcore",
-                "h2", "hpack", "chat")
+LOUD_LOGGERS = (
+    "",
+    "ably",
+    "ably.sync",
+    "ably.sync.rest.auth",
+    "ably.sync.http.http",
+    "httpx",
+    "httpcore",
+    "h2",
+    "hpack",
+    "chat",
+)
 
 
 class Everything(logging.Handler):
@@ -48,8 +58,10 @@ def every_log_line():
 
 
 def run_every_function(settings: Settings) -> list:
-    apps = {path: create_app(load_function(path).routes, settings=settings, limits=RateLimits(scale=100)).test_client()
-            for path in ("api/session.py", "api/ably/auth.py", "api/sendMessage.py", "api/rooms.py")}
+    apps = {
+        path: create_app(load_function(path).routes, settings=settings, limits=RateLimits(scale=100)).test_client()
+        for path in ("api/session.py", "api/ably/auth.py", "api/sendMessage.py", "api/rooms.py")
+    }
     claimed = apps["api/session.py"].post("/api/session", json={"username": "Ana"})
     headers = {"Authorization": f"Bearer {claimed.get_json()['session']}"}
     responses = [

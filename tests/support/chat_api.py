@@ -10,8 +10,7 @@ import urllib.request
 def call_api(app, path: str, body: dict, session: str | None = None) -> dict:
     """POSTs JSON to one of the app's functions, as the page does, waiting out rate limits."""
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {session}"} if session else {})}
-    request = urllib.request.Request(f"{app.url}{path}", data=json.dumps(body).encode(), headers=headers,
-                                     method="POST")
+    request = urllib.request.Request(f"{app.url}{path}", data=json.dumps(body).encode(), headers=headers, method="POST")
     for _ in range(30):
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
@@ -37,5 +36,6 @@ def claim_name(app, username: str, room: str = "general") -> str:
 
 def post_message(app, username: str, text: str, room: str = "general") -> dict:
     """Sends through the API as the browser does, as `username` (who is not in the room)."""
-    return call_api(app, "/api/sendMessage", {"message": text, "id": secrets.token_hex(16)},
-                    session=claim_name(app, username, room))
+    return call_api(
+        app, "/api/sendMessage", {"message": text, "id": secrets.token_hex(16)}, session=claim_name(app, username, room)
+    )

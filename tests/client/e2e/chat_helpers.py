@@ -31,8 +31,11 @@ def publish_directly(app, messages: list[dict]) -> None:
     """Publishes to `chat` on the emulator with the app's key, skipping our API and its checks:
     what a buggy or hostile publisher could put on the channel."""
     request = urllib.request.Request(
-        f"{app.emulator_url}/channels/chat/messages", data=json.dumps(messages).encode(),
-        headers={"Content-Type": "application/json", **basic_auth(app.key)}, method="POST")
+        f"{app.emulator_url}/channels/chat/messages",
+        data=json.dumps(messages).encode(),
+        headers={"Content-Type": "application/json", **basic_auth(app.key)},
+        method="POST",
+    )
     urllib.request.urlopen(request, timeout=10).close()
 
 

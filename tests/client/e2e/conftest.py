@@ -47,8 +47,10 @@ def new_page(browser):
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
-        page.on("console", lambda message: "Content Security Policy" in message.text
-                and problems.append(f"CSP: {message.text}"))
+        page.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text and problems.append(f"CSP: {message.text}"),
+        )
         return page
 
     yield new_page

@@ -18,8 +18,10 @@ UNKNOWN_PATHS = ("/r/", "/r/a/b", "/rooms/x")
 
 def axe_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
-    found = page.evaluate("async () => (await axe.run(document)).violations"
-                          ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}`)")
+    found = page.evaluate(
+        "async () => (await axe.run(document)).violations"
+        ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}`)"
+    )
     return found
 
 
@@ -51,10 +53,18 @@ def test_axe_finds_nothing_in_the_lobby_a_room_and_the_404(live_app, join, new_p
     lobby.goto(live_app.url)
     expect(lobby.locator("#username")).to_be_focused()
     pages = {"lobby": lobby}
-    for scheme, viewport in (("light", {"width": 1000, "height": 700}), ("dark", {"width": 1000, "height": 700}),
-                             ("light", {"width": 360, "height": 740})):
-        page = join(f"Axe {scheme} {viewport['width']} {tag}", room=f"axe-{tag}", viewport=viewport, color_scheme=scheme,
-                    bypass_csp=True)
+    for scheme, viewport in (
+        ("light", {"width": 1000, "height": 700}),
+        ("dark", {"width": 1000, "height": 700}),
+        ("light", {"width": 360, "height": 740}),
+    ):
+        page = join(
+            f"Axe {scheme} {viewport['width']} {tag}",
+            room=f"axe-{tag}",
+            viewport=viewport,
+            color_scheme=scheme,
+            bypass_csp=True,
+        )
         text = f"hello https://example.com/{tag} from {scheme} {viewport['width']}"
         send(page, text)
         expect(message_row(page, text)).to_have_attribute("data-status", "delivered")

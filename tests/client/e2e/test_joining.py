@@ -74,8 +74,11 @@ def test_after_continuity_is_lost_the_gap_is_filled_from_history(live_app, join,
             if forgets and message.get("action") == attached:
                 message["flags"] = message.get("flags", 0) & ~resumed_flag
                 attach_serial = message.get("channelSerial")
-            elif forgets and message.get("action") == message_action and (
-                    attach_serial is None or message["channelSerial"] <= attach_serial):
+            elif (
+                forgets
+                and message.get("action") == message_action
+                and (attach_serial is None or message["channelSerial"] <= attach_serial)
+            ):
                 return  # a replay this server cannot give
             socket.send(json.dumps(message))
 

@@ -1,7 +1,7 @@
 """The message list: the 50-message cap, scrolling, and whatever odd content reaches it."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 
@@ -76,22 +76,25 @@ def test_a_script_like_message_renders_as_text(join, tag):
 
 def chat_message(**data):
     """A message as a publisher holding the key could put on the channel, our server bypassed."""
-    data.setdefault("date", datetime.now(timezone.utc).isoformat())
+    data.setdefault("date", datetime.now(UTC).isoformat())
     return {"name": "message", "data": json.dumps(data), "encoding": "json"}
 
 
 def test_malformed_messages_are_skipped_and_notices_go_by_type(live_app, join, tag):
     reader = join(f"Reader {tag}")
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
 
-    publish_directly(live_app, [
-        {"name": "message", "data": f"a bare string {tag}"},
-        chat_message(text=f"no username {tag}", date=now, type="message"),
-        chat_message(username=["not", "a", "name"], text=f"odd username {tag}", date=now, type="message"),
-        chat_message(username="Mallory", text=f"unknown type {tag}", date=now, type="shout"),
-        chat_message(username="Server", text=f"just a user named Server {tag}", date=now, type="message"),
-        chat_message(username="Ops", text=f"maintenance at noon {tag}", date=now, type="notification"),
-    ])
+    publish_directly(
+        live_app,
+        [
+            {"name": "message", "data": f"a bare string {tag}"},
+            chat_message(text=f"no username {tag}", date=now, type="message"),
+            chat_message(username=["not", "a", "name"], text=f"odd username {tag}", date=now, type="message"),
+            chat_message(username="Mallory", text=f"unknown type {tag}", date=now, type="shout"),
+            chat_message(username="Server", text=f"just a user named Server {tag}", date=now, type="message"),
+            chat_message(username="Ops", text=f"maintenance at noon {tag}", date=now, type="notification"),
+        ],
+    )
     post_message(live_app, f"Ana {tag}", f"still working {tag}")
 
     expect(message_row(reader, f"still working {tag}")).to_have_count(1)
@@ -120,6 +123,9 @@ def test_direction_overrides_and_stacked_marks_arrive_intact_and_contained(live_
         style = text_element.evaluate("text => [getComputedStyle(text).unicodeBidi, getComputedStyle(text).overflow]")
         # plaintext isolates the text's direction from the row; hidden keeps stacked marks in the row.
         assert style == ["plaintext", "hidden"]
-    for author in (message_row(bo, override).locator(".entry__author"), message_row(bo, zalgo).locator(".entry__author")):
+    for author in (
+        message_row(bo, override).locator(".entry__author"),
+        message_row(bo, zalgo).locator(".entry__author"),
+    ):
         style = author.evaluate("name => [getComputedStyle(name).unicodeBidi, getComputedStyle(name).overflow]")
         assert style == ["isolate", "hidden"]  # a name keeps its marks inside its own line, as text does

@@ -43,9 +43,14 @@ def test_a_refused_message_can_be_edited_back_into_the_composer(join, tag):
     """A refusal retrying cannot mend (a 4xx other than 429): "Not sent", and Edit takes it back."""
     ana = join(f"Ana {tag}")
     text = f"refused {tag}"
-    ana.route("**/api/sendMessage", lambda route: route.fulfill(
-        status=400, content_type="application/json",
-        body=json.dumps({"error": {"message": "message must not be blank", "field": "message"}})))
+    ana.route(
+        "**/api/sendMessage",
+        lambda route: route.fulfill(
+            status=400,
+            content_type="application/json",
+            body=json.dumps({"error": {"message": "message must not be blank", "field": "message"}}),
+        ),
+    )
     send(ana, text)
 
     failed = ana.locator('.entry[data-status="failed"]')
