@@ -11,3 +11,7 @@ FAST_TIMERS = (
     "--channel-close-delay",
     str(CHANNEL_CLOSE_DELAY_S),
 )
+# The shared emulator turns the mutable-messages rule on for the `mutable` namespace, as the SDKs' own test
+# app does (its `POST /apps` spec has a namespace `{"id": "mutable", "mutableMessages": true}`).
+MUTABLE_NAMESPACE = "mutable"
+MUTABLE_RULE = ("--mutable-messages", f"{MUTABLE_NAMESPACE}:*")
