@@ -111,12 +111,22 @@ def parse_args(argv=None) -> Options:
         metavar="PATH",
         help="keep channel history in this SQLite file so it survives restarts (default: memory only)",
     )
+    p.add_argument(
+        "--mutable-messages",
+        action="append",
+        default=[],
+        metavar="CHANNELS",
+        help="turn on the mutable-messages rule (updates, deletes, appends, annotations) for a channel name, "
+        "or for the channels a pattern ending in * matches, e.g. 'chat:*' (repeatable)",
+    )
     p.add_argument("--verbose", action="store_true", help="log debug information to stderr")
     args = p.parse_args(argv)
     try:
         parse_key_str(args.key)
     except ValueError as e:
         p.error(f"--key: {e}")
+    if any(not rule or "*" in rule[:-1] for rule in args.mutable_messages):
+        p.error("--mutable-messages: a channel name, or a pattern with one * at its end")
     try:
         AccessPolicy(args.host, tuple(args.allow_origin))
     except ValueError as e:
@@ -143,6 +153,7 @@ def parse_args(argv=None) -> Options:
         channel_close_delay_ms=ms(args.channel_close_delay),
         history_file=args.history_file,
         allowed_origins=tuple(args.allow_origin),
+        mutable_messages=tuple(args.mutable_messages),
     )
 
 

@@ -48,7 +48,14 @@ class App:
     close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS
     keys: dict = field(default_factory=dict)  # keyName -> Key
     persisted_namespaces: set = field(default_factory=set)
+    # Where the "Message annotations, updates, deletes and appends" rule is on: channel names, or
+    # patterns ending in `*` (`chat:*` is the namespace `chat`), as Ably's rules match channels.
+    mutable_rules: set = field(default_factory=set)
     channels: dict = field(default_factory=dict)  # name -> Channel
+
+    def mutable(self, name: str) -> bool:
+        """Whether the channel has the mutable-messages rule (updates, deletes, appends, annotations)."""
+        return any(name.startswith(r[:-1]) if r.endswith("*") else name == r for r in self.mutable_rules)
 
     def channel(self, name: str) -> Channel:
         channel = self.channels.get(name)
@@ -170,6 +177,7 @@ class Registry:
         app = self.add_app()
         keys = [self.add_key(app, capability=capability) for capability in capabilities]
         app.persisted_namespaces.update(ns["id"] for ns in namespaces if ns.get("persisted"))
+        app.mutable_rules.update(f"{ns['id']}:*" for ns in namespaces if ns.get("mutableMessages"))
         return Provisioned(app, keys, fixtures)
 
     # -------------------------------------------------- credentials

@@ -28,6 +28,10 @@ ALL_OPERATIONS = (
     "object-publish",
     "annotation-publish",
     "annotation-subscribe",
+    "message-update-own",
+    "message-update-any",
+    "message-delete-own",
+    "message-delete-any",
     "privileged-headers",
 )
 DEFAULT_TTL_MS = 60 * 60 * 1000

@@ -8,6 +8,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from .errors import bad_request, too_large
+from .message_records import MessageRecords, is_create
 from .protocol import MAX_MESSAGE_SIZE, PresenceAction
 
 MAX_LOG_ENTRIES = 10_000  # per channel, whatever the retention says
@@ -79,7 +80,7 @@ class Event:
 
     seq: int
     timestamp: int
-    kind: str  # "message" | "presence"
+    kind: str  # "message" (any message action) | "presence" | "annotation"
     items: list[dict]
     connection_id: str | None
 
@@ -109,6 +110,7 @@ class Channel:
     log_bytes: int = 0  # message_size of everything in the log
     serial_of_message: OrderedDict = field(default_factory=OrderedDict)  # message id -> serial, for idempotency
     members: dict = field(default_factory=dict)  # (clientId, connectionId) -> Member
+    messages: MessageRecords = field(default_factory=MessageRecords)  # versions, annotations, summaries
     # When something last happened here (a message, a presence change, a detach, a status
     # request): a channel stays active for a while after it, as on Ably. 0: never.
     last_active: int = 0
@@ -134,18 +136,28 @@ class Channel:
     # -------------------------------------------------- log
 
     def append(self, kind: str, items: list[dict], now: int, connection_id: str | None) -> Event:
-        """Log an event; messages come back in it carrying their serials."""
+        """Log an event; its items come back in it carrying their serials: a new message or an annotation
+        its own, an update, delete or append its original's, with the new version's serial in `version`."""
         seq = self.next_seq()
-        if kind == "message":
-            items = [dict(item, serial=f"{self.serial(seq)}:{position:04d}") for position, item in enumerate(items)]
-            for item in items:
+        items = [self._stamped(kind, item, f"{self.serial(seq)}:{position:04d}") for position, item in enumerate(items)]
+        for item in items if kind == "message" else ():
+            if is_create(item):
                 self.remember_id(item.get("id"), item["serial"])
         event = Event(seq, now, kind, items, connection_id)
+        self.messages.observe(seq, kind, items)
         self.touch(now)
         self.log.append(event)
         self.log_bytes += event.size
         self.prune(now)
         return event
+
+    @staticmethod
+    def _stamped(kind: str, item: dict, serial: str) -> dict:
+        if kind == "annotation" or (kind == "message" and is_create(item)):
+            return dict(item, serial=serial)
+        if kind == "message" and "version" in item:  # a summary has no version of its own
+            return dict(item, version=dict(item["version"], serial=serial))
+        return item
 
     def restore(self, seq: int, events: list[Event], now: int) -> None:
         """Reload a journalled log (serials and idempotency ids continue where they were)."""
@@ -155,7 +167,9 @@ class Channel:
         self.last_active = max((event.timestamp for event in events), default=0)
         for event in events:
             for item in event.items if event.kind == "message" else ():
-                self.remember_id(item.get("id"), item.get("serial"))
+                if is_create(item):
+                    self.remember_id(item.get("id"), item.get("serial"))
+            self.messages.observe(event.seq, event.kind, event.items)
         self.prune(now)
 
     def prune(self, now: int) -> None:
@@ -164,7 +178,9 @@ class Channel:
             or self.log_bytes > MAX_LOG_BYTES
             or now - self.log[0].timestamp > self.retention_ms
         ):
-            self.log_bytes -= self.log.popleft().size
+            gone = self.log.popleft()
+            self.log_bytes -= gone.size
+            self.messages.forget(gone.kind, gone.items)
         while self.serial_of_message and len(self.serial_of_message) > MAX_IDEMPOTENT_IDS:
             self.serial_of_message.popitem(last=False)
 
@@ -243,13 +259,14 @@ class HistoryQuery:
     cursor: tuple | None = None  # (seq, index) to continue after, as issued in Link headers
 
     def run(self, channel: Channel, kind: str) -> tuple[list[dict], tuple | None]:
-        """Matching items for one page, and the cursor for the next page (or None)."""
+        """Matching items for one page, and the cursor for the next page (or None). Message history
+        shows each message once, in its original's place, as its latest version."""
         items = [
-            ((e.seq, i), item)
+            ((e.seq, i), channel.messages.latest(item) if kind == "message" else item)
             for e in channel.log
             if e.kind == kind
             for i, item in enumerate(e.items)
-            if self._matches(e, (e.seq, i))
+            if (kind != "message" or is_create(item)) and self._matches(e, (e.seq, i))
         ]
         if not self.forwards:
             items.reverse()

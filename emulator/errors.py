@@ -53,12 +53,15 @@ def too_large(size: int, limit: int) -> AblyError:
     return AblyError(40009, 413, f"Maximum message length exceeded (size {size} bytes, limit {limit} bytes)")
 
 
-def mutable_messages_disabled() -> AblyError:
-    # What Ably answers on a channel without the "Message annotations, updates, appends, and deletes"
-    # rule; the emulator has no such rule yet, so every update, delete, append or annotation gets it.
+def mutable_messages_disabled(channel: str) -> AblyError:
+    # What Ably answers on a channel without the "Message annotations, updates, deletes and appends" rule.
     return AblyError(
         93002,
         400,
-        "Updates, deletes, appends and annotations need the mutableMessages channel rule, "
-        "which this emulator does not implement",
+        f"Annotations, updates, deletes and appends are only supported on channels with mutable messages "
+        f"enabled in channel namespace settings (channel '{channel}')",
     )
+
+
+def message_not_found(serial) -> AblyError:
+    return AblyError(40400, 404, f"Message not found: no message with serial '{serial}' on this channel")

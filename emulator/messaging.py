@@ -11,7 +11,7 @@ from .apps import App
 from .auth import Credentials, operations_for
 from .channel_names import MessageFilter
 from .channels import MESSAGE_FIELDS, PRESENCE_FIELDS, Channel, Event, check_size, clean_payload, is_ephemeral
-from .errors import AblyError, bad_request, capability_denied, mutable_messages_disabled
+from .errors import AblyError, bad_request, capability_denied
 from .io_ports import Clock, EventSink, IdSource
 from .protocol import MAX_MESSAGE_SIZE, Action, Flag, PresenceAction, SharedFrame
 
@@ -81,12 +81,21 @@ class Published:
     serials: list[str | None]  # one per message, in order; a repeated id gets the first one's serial
 
 
+# How each kind of logged event travels: its ProtocolMessage action and the field holding its items.
+FRAMES = {
+    "message": (Action.MESSAGE, "messages"),
+    "presence": (Action.PRESENCE, "presence"),
+    "annotation": (Action.ANNOTATION, "annotations"),
+}
+
+
 def event_frame(event: Event, channel: Channel, wire_name: str, items: list[dict] | None = None) -> dict:
+    action, field_name = FRAMES[event.kind]
     pm = {
-        "action": Action.MESSAGE if event.kind == "message" else Action.PRESENCE,
+        "action": action,
         "channel": wire_name,
         "timestamp": event.timestamp,
-        "messages" if event.kind == "message" else "presence": event.items if items is None else items,
+        field_name: event.items if items is None else items,
     }
     if event.seq:  # ephemeral messages are not part of the log, so they have no serial
         pm["channelSerial"] = channel.serial(event.seq)
@@ -98,9 +107,10 @@ def event_frame(event: Event, channel: Channel, wire_name: str, items: list[dict
 def visible_items(sub: Subscriber, event: Event) -> list[dict]:
     """What of `event` reaches `sub`: nothing it has no mode for, its own messages only with echo,
     and on a derived channel only the messages its filter matches."""
-    if event.kind != "message":
+    if event.kind == "presence":
         return event.items if sub.modes & Flag.PRESENCE_SUBSCRIBE else []
-    if not sub.modes & Flag.SUBSCRIBE or (not sub.echo and event.connection_id == sub.connection_id):
+    mode = Flag.SUBSCRIBE if event.kind == "message" else Flag.ANNOTATION_SUBSCRIBE
+    if not sub.modes & mode or (not sub.echo and event.connection_id == sub.connection_id):
         return []
     if sub.filter is None:
         return event.items
@@ -155,7 +165,7 @@ class Fanout:
                 frames[sub.wire_name] = SharedFrame(event_frame(event, channel, sub.wire_name, items))
             sub.send(frames[sub.wire_name])
 
-    def _log(self, app: App, channel: Channel, kind: str, items: list[dict], connection_id: str | None) -> Event:
+    def log_event(self, app: App, channel: Channel, kind: str, items: list[dict], connection_id: str | None) -> Event:
         event = channel.append(kind, items, self.clock(), connection_id)
         if self.sink is not None:
             self.sink(app.app_id, channel, event)
@@ -180,7 +190,8 @@ class Fanout:
         if not raw_items:
             raise bad_request("No messages to publish")
         if any(i.get("action") not in (None, 0, "message.create") for i in raw_items if isinstance(i, dict)):
-            raise mutable_messages_disabled()
+            # (updates, deletes and appends go through mutations.py, one message at a time)
+            raise bad_request("An update, delete or append cannot be published with other messages", 40003)
         items = [clean_payload(i, MESSAGE_FIELDS) for i in raw_items]
         check_size(items, max_size)
         now = self.clock()
@@ -211,7 +222,7 @@ class Fanout:
                 event = Event(0, now, "message", fresh, connection_id)  # delivered, never stored
                 channel.touch(now)
             else:
-                event = self._log(app, channel, "message", fresh, connection_id)
+                event = self.log_event(app, channel, "message", fresh, connection_id)
                 serials = event.serials
             self.deliver(app, channel, event, sender=connection_id)
         return Published(prefix, [s if isinstance(s, str) else serials[s] for s in sources])
@@ -259,7 +270,7 @@ class Fanout:
     def apply_presence(self, app: App, channel: Channel, items: list[dict], connection_id: str | None) -> None:
         changed = [c for c in (channel.apply_presence(i) for i in items) if c is not None]
         if changed:
-            event = self._log(app, channel, "presence", changed, connection_id)
+            event = self.log_event(app, channel, "presence", changed, connection_id)
             self.deliver(app, channel, event, sender=connection_id)
 
     def leave_all(self, app: App, channel: Channel, connection_id: str) -> None:

@@ -84,6 +84,10 @@ ALL_MODES = Flag(sum(MODES.values()))
 DEFAULT_MODES = Flag.PRESENCE | Flag.PUBLISH | Flag.SUBSCRIBE | Flag.PRESENCE_SUBSCRIBE | Flag.ANNOTATION_PUBLISH
 
 
+# The fields of a ProtocolMessage that hold messages, presence items or annotations (each with `data`).
+ITEM_FIELDS = ("messages", "presence", "annotations")
+
+
 class PresenceAction(IntEnum):
     ABSENT = 0
     PRESENT = 1
@@ -149,7 +153,7 @@ def render_protocol_message(pm: dict, fmt: str) -> dict:
     if fmt != JSON:
         return pm
     out = pm
-    for field in ("messages", "presence"):
+    for field in ITEM_FIELDS:
         if out.get(field):
             out = dict(out)
             out[field] = render_items(out[field], fmt)
@@ -184,7 +188,7 @@ def decode_frame(raw: bytes | str, fmt: str) -> dict:
     action = pm.get("action")
     if not isinstance(action, int) or isinstance(action, bool):
         raise bad_request("Protocol message has no valid action")
-    for field in ("messages", "presence"):
+    for field in ITEM_FIELDS:
         if field in pm:
             pm[field] = canonical_items(pm[field], fmt)
     return pm

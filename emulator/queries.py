@@ -115,3 +115,18 @@ def link_params(query: HistoryQuery, channel: Channel, cursor: tuple | None = No
     if cursor is not None:
         params["cursor"] = f"{cursor[0]}_{cursor[1]}"
     return params
+
+
+def annotations_query(params) -> tuple[int, int]:
+    """`GET …/annotations`: where the page starts (a `cursor` from a `Link`) and its `limit`."""
+    raw = params.get("cursor") or "0"
+    if not raw.isdigit():
+        raise bad_request("Invalid cursor", 40003)
+    return int(raw), parse_limit(params)
+
+
+def annotations_links(limit: int, next_start: int | None) -> str:
+    links = [f'<./annotations?limit={limit}>; rel="first"']
+    if next_start is not None:
+        links.append(f'<./annotations?limit={limit}&cursor={next_start}>; rel="next"')
+    return ", ".join(links)

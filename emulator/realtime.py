@@ -20,7 +20,7 @@ from .connection import (
     Timer,
     UnusableConnectionKey,
 )
-from .errors import AblyError, bad_request, mutable_messages_disabled, unauthorized
+from .errors import AblyError, bad_request, unauthorized
 from .io_ports import IdSource, Scheduler, Transport
 from .protocol import Action, error_frame
 from .realtime_channels import RealtimeChannels, run_acked
@@ -33,7 +33,6 @@ KNOWN_ACTIONS = {int(a) for a in Action}
 # Actions a client may send that expect an ACK/NACK but that we don't implement, and their refusal.
 UNSUPPORTED_ACKED_ACTIONS = {
     Action.OBJECT: lambda: AblyError(40000, 400, "This emulator does not support objects"),
-    Action.ANNOTATION: mutable_messages_disabled,
 }
 
 
@@ -88,6 +87,7 @@ class Realtime:
             Action.DETACH: self.channels.detach,
             Action.MESSAGE: self.channels.publish,
             Action.PRESENCE: self.channels.presence,
+            Action.ANNOTATION: self.channels.annotate,
             Action.SYNC: self.channels.sync,
             Action.AUTH: self._on_auth,
         }

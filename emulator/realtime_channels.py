@@ -12,7 +12,9 @@ from .channels import Channel, Event
 from .connection import Attachment, AttachmentEvent, AttachmentState, Connection, ConnectionState, Settings
 from .errors import AblyError, bad_request, capability_denied, invalid_channel_name
 from .io_ports import IdSource
+from .message_records import is_create
 from .messaging import Subscriber, event_frame, modes_allowed, parse_rewind, refuse_if_forced, visible_items
+from .mutations import change_action
 from .protocol import ALL_MODES, DEFAULT_MODES, MODES, Action, Flag, error_frame
 from .service import Service
 
@@ -68,6 +70,8 @@ def run_acked(conn: Connection, pm: dict, operation: Callable[[], dict | None]) 
 class RealtimeChannels:
     def __init__(self, service: Service, ids: IdSource, settings: Settings):
         self.fanout = service.fanout
+        self.mutations = service.mutations
+        self.annotations = service.annotations
         self.clock = service.registry.clock
         self.ids = ids
         self.settings = settings
@@ -183,9 +187,13 @@ class RealtimeChannels:
             e for e in channel.log if e.kind == "message" and (window_ms is None or now - e.timestamp <= window_ms)
         ]
         picked, remaining = [], MAX_REWIND if count is None else count
-        for event, items in reversed(self._visible(subscriber, recent)):
+        for event, visible in reversed(self._visible(subscriber, recent)):
+            # Each message once, as its latest version; its updates and summaries are folded in.
+            items = [channel.messages.latest(item) for item in visible if is_create(item)]
             if remaining <= 0:
                 break
+            if not items:
+                continue
             picked.append((event, items[-remaining:]))
             remaining -= len(picked[-1][1])
         return picked[::-1]
@@ -308,10 +316,24 @@ class RealtimeChannels:
             ref = self._target(conn, pm, Flag.PUBLISH, "publish")
             params = pm.get("params")
             refuse_if_forced(params.get("_forceNack") if isinstance(params, dict) else None)
+            messages = pm.get("messages") or []
+            if any(change_action(m) is not None for m in messages):
+                if len(messages) != 1:
+                    raise bad_request("An update, delete or append must be sent on its own", 40003)
+                version_serial = self.mutations.change(
+                    conn.app,
+                    ref.name,
+                    messages[0],
+                    conn.creds,
+                    conn.client_id,
+                    connection_id=conn.id,
+                    max_size=self.settings.max_message_size,
+                )
+                return {"serials": [version_serial]}
             published = self.fanout.publish(
                 conn.app,
                 ref.name,
-                pm.get("messages") or [],
+                messages,
                 conn.creds,
                 conn.client_id,
                 connection_id=conn.id,
@@ -339,3 +361,20 @@ class RealtimeChannels:
             return {"serials": [None] * len(pm.get("presence") or [])}
 
         run_acked(conn, pm, enter_or_leave)
+
+    def annotate(self, conn: Connection, pm: dict) -> None:
+        def publish():
+            ref = self._target(conn, pm, Flag.ANNOTATION_PUBLISH, "annotation_publish")
+            serials = self.annotations.publish(
+                conn.app,
+                ref.name,
+                pm.get("annotations") or [],
+                conn.creds,
+                conn.client_id,
+                connection_id=conn.id,
+                id_prefix=f"{conn.id}:{pm['msgSerial']}",
+                max_size=self.settings.max_message_size,
+            )
+            return {"serials": serials}
+
+        run_acked(conn, pm, publish)

@@ -20,6 +20,8 @@ from .errors import AblyError, bad_request, not_found, unauthorized
 from .http_render import body_format, error_response, items_format, read_body, respond
 from .protocol import canonical_items, render_items
 from .queries import (
+    annotations_links,
+    annotations_query,
     channel_names,
     channel_query,
     decode_base64_text,
@@ -95,8 +97,11 @@ class RestApi:
             ("DELETE", r"/apps/([^/]+)", self.delete_app),
             ("POST", r"/keys/([^/]+)/requestToken", self.request_token),
             ("POST", r"/channels/([^/]+)/messages", self.publish),
-            ("PATCH", r"/channels/([^/]+)/messages/([^/]+)", self.mutable_message),
-            ("POST", r"/channels/([^/]+)/messages/([^/]+)/annotations", self.mutable_message),
+            ("PATCH", r"/channels/([^/]+)/messages/([^/]+)", self.change_message),
+            ("GET", r"/channels/([^/]+)/messages/([^/]+)", self.message),
+            ("GET", r"/channels/([^/]+)/messages/([^/]+)/versions", self.message_versions),
+            ("POST", r"/channels/([^/]+)/messages/([^/]+)/annotations", self.annotate),
+            ("GET", r"/channels/([^/]+)/messages/([^/]+)/annotations", self.annotations),
             ("GET", r"/channels/([^/]+)/messages", self.history),
             ("GET", r"/channels/([^/]+)/presence", self.presence),
             ("GET", r"/channels/([^/]+)/presence/history", self.presence_history),
@@ -172,9 +177,38 @@ class RestApi:
         published = self.service.publish(creds, name, items, force_nack)
         return respond(request, {"channel": name, "messageId": published.message_id, "serials": published.serials}, 201)
 
-    async def mutable_message(self, request, name, serial):
-        """An update, delete, append or annotation: refused as on a channel without the mutableMessages rule."""
-        self.service.refuse_mutation(self.authenticate(request), name)
+    async def change_message(self, request, name, serial):
+        """An update, delete or append (the message's `action`): 200 with the new version's serial."""
+        creds = self.authenticate(request)
+        items = canonical_items(await read_body(request), body_format(request))
+        if len(items) != 1:
+            raise bad_request("Expected one message")
+        version_serial = self.service.change_message(creds, name, serial, items[0])
+        return respond(request, {"versionSerial": version_serial})
+
+    async def message(self, request, name, serial):
+        """The latest version of a message, with its summary."""
+        record = self.service.message_record(self.authenticate(request), name, serial)
+        return respond(request, render_items([record.latest], items_format(request))[0])
+
+    async def message_versions(self, request, name, serial):
+        """Every version of a message, the original first."""
+        record = self.service.message_record(self.authenticate(request), name, serial)
+        return respond(request, render_items(record.versions, items_format(request)))
+
+    async def annotate(self, request, name, serial):
+        creds = self.authenticate(request)
+        self.service.annotate(creds, name, serial, canonical_items(await read_body(request), body_format(request)))
+        return respond(request, {}, 201)
+
+    async def annotations(self, request, name, serial):
+        """A message's annotations (creates and deletes), oldest first, paged with a `Link` header."""
+        record = self.service.message_record(self.authenticate(request), name, serial)
+        start, limit = annotations_query(request.query)
+        end = start + limit
+        next_start = end if end < len(record.annotations) else None
+        items = render_items(record.annotations[start:end], items_format(request))
+        return respond(request, items, 200, {"Link": annotations_links(limit, next_start)})
 
     async def batch_publish(self, request):
         """POST /messages: one or many {channels, messages} specs, each channel published on its own."""

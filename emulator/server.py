@@ -129,6 +129,8 @@ class Options:
     channel_close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS
     history_file: str | None = None
     allowed_origins: tuple[str, ...] = ()
+    # Channels of the default app with the mutable-messages rule: names, or patterns like `chat:*`.
+    mutable_messages: tuple[str, ...] = ()
 
 
 class Emulator:
@@ -140,6 +142,7 @@ class Emulator:
             now_ms, ids, options.retention or Retention(), options.timestamp_window_ms, options.channel_close_delay_ms
         )
         self.default_key = self.registry.add_key_str(options.key)
+        self.registry.apps[self.default_key.app_id].mutable_rules.update(options.mutable_messages)
         self.journal = (
             HistoryJournal(HistoryStore(options.history_file), self.default_key.app_id)
             if options.history_file

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .annotations import Annotations
 from .apps import App, Provisioned, Registry
 from .auth import Credentials, Token, operations_for, wildcard_operations
 from .channel_names import check_rest_name
 from .channels import Channel
 from .connection import Connection, Connections, UnusableConnectionKey
-from .errors import AblyError, bad_request, capability_denied, mutable_messages_disabled, unauthorized
+from .errors import AblyError, bad_request, capability_denied, unauthorized
 from .messaging import Fanout, Published, check_history_allowed, refuse_if_forced
 from .metadata import ChannelQuery, channel_details, occupancy_metrics
+from .mutations import Mutations, existing_record, mutable_channel
 from .protocol import MAX_MESSAGE_SIZE
 
 
@@ -25,6 +27,8 @@ class Service:
     def __init__(self, registry: Registry, fanout: Fanout, max_message_size: int = MAX_MESSAGE_SIZE):
         self.registry = registry
         self.fanout = fanout
+        self.mutations = Mutations(fanout)
+        self.annotations = Annotations(fanout)
         self.max_message_size = max_message_size
         self.connections = Connections()  # filled by Realtime; REST publishing looks connections up in it
         self._app_deleted: list[Callable[[App], None]] = []
@@ -89,10 +93,30 @@ class Service:
         except UnusableConnectionKey as unusable:
             raise invalid_connection_key(unusable.reason) from None
 
-    def refuse_mutation(self, creds: Credentials, channel_name: str) -> None:
-        """Updates, deletes, appends and annotations over REST: the name is checked, then refused."""
+    # -------------------------------------------------- updates, deletes, appends, annotations
+
+    def change_message(self, creds: Credentials, channel_name: str, serial: str, item: dict) -> str:
+        """`PATCH /channels/{name}/messages/{serial}`: an update (the default), delete or append; the new
+        version's serial."""
         check_rest_name(channel_name)
-        raise mutable_messages_disabled()
+        item = dict(item, serial=serial)
+        item.setdefault("action", "message.update")
+        app = self.registry.app_of(creds)
+        return self.mutations.change(app, channel_name, item, creds, creds.client_id, max_size=self.max_message_size)
+
+    def message_record(self, creds: Credentials, channel_name: str, serial: str):
+        """The versions and annotations of one message, for credentials that may read history."""
+        check_history_allowed(creds, check_rest_name(channel_name))
+        channel = mutable_channel(self.registry.app_of(creds), channel_name)
+        channel.prune(self.registry.clock())
+        return existing_record(channel, serial)
+
+    def annotate(self, creds: Credentials, channel_name: str, serial: str, items: list[dict]) -> None:
+        """`POST /channels/{name}/messages/{serial}/annotations`."""
+        check_rest_name(channel_name)
+        app = self.registry.app_of(creds)
+        items = [dict(item, messageSerial=serial) for item in items]
+        self.annotations.publish(app, channel_name, items, creds, creds.client_id, max_size=self.max_message_size)
 
     def history_channel(self, creds: Credentials, channel_name: str) -> Channel:
         """A channel whose history these credentials may read, with expired events pruned."""
