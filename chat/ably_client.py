@@ -178,8 +178,14 @@ def client_options(settings: Settings) -> dict:
     options = {"key": settings.ably_key, **TIMEOUTS}
     if settings.ably_endpoint:
         # ably-python refuses Basic auth without TLS, so a plain-HTTP service is asked for tokens.
+        # Its tokens name the wildcard clientId: the key's own right to act as anyone (a version's author,
+        # a reaction's), which a token without a clientId does not carry.
         options.update(
-            endpoint=settings.ably_endpoint.host, port=settings.ably_endpoint.port, tls=False, use_token_auth=True
+            endpoint=settings.ably_endpoint.host,
+            port=settings.ably_endpoint.port,
+            tls=False,
+            use_token_auth=True,
+            default_token_params={"client_id": "*"},
         )
     return options
 
