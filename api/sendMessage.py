@@ -25,8 +25,8 @@ def send_message():
     check_agrees(session, name=name, room=room)
     enforce(SEND_PER_USER, f"{session.room}:{session.key}")  # per name: a new claim earns no new allowance
     message_id, data = outgoing_message(session, text, browser_id)
-    chat.ably.publish(channel_for(session.room), EVENT, data, message_id)
-    return jsonify(id=message_id, message=data)
+    serial = chat.ably.publish(channel_for(session.room), EVENT, data, message_id)
+    return jsonify(id=message_id, serial=serial, message=data)
 
 
 def optional(body: dict, field: str, clean):

@@ -15,7 +15,9 @@ from datetime import datetime
 from typing import NamedTuple
 
 from ably.sync import AblyRestSync
+from ably.sync.types.annotation import Annotation
 from ably.sync.types.message import Message
+from ably.sync.types.operations import MessageOperation
 from ably.sync.util.exceptions import AblyException
 
 from chat.config import Settings
@@ -69,10 +71,35 @@ class Ably:
         keep_secrets_out_of_logs(settings)  # again, for the loggers of what making the client imported
         self._renewing = threading.Lock()
 
-    def publish(self, channel: str, name: str, data: dict, message_id: str) -> None:
-        """Publish and wait for Ably's acknowledgement. A repeated id is published once by Ably."""
+    def publish(self, channel: str, name: str, data: dict, message_id: str) -> str | None:
+        """Publish and wait for Ably's acknowledgement; the message's serial (a repeated id is
+        published once by Ably, and answers the first one's serial)."""
         with _failures("publish"):
-            self._client.channels.get(channel).publish(Message(name=name, data=data, id=message_id))
+            result = self._client.channels.get(channel).publish(Message(name=name, data=data, id=message_id))
+            return next(iter(result.serials), None)
+
+    def get_message(self, channel: str, serial: str) -> Message | None:
+        """The latest version of the message with `serial`, or None if the channel has none."""
+        with _failures("message read"):
+            try:
+                return self._client.channels.get(channel).get_message(serial)
+            except AblyException as error:
+                if error.status_code == 404:
+                    return None
+                raise
+
+    def update_message(self, channel: str, message: Message, operation: MessageOperation, delete: bool = False) -> str:
+        """Publish a new version of `message` (by its serial), or delete it; the version's serial."""
+        with _failures("message delete" if delete else "message update"):
+            messages = self._client.channels.get(channel)
+            change = messages.delete_message if delete else messages.update_message
+            return change(message, operation).version_serial
+
+    def annotate(self, channel: str, serial: str, annotation: Annotation, remove: bool = False) -> None:
+        """Publish an annotation of the message with `serial`, or delete it."""
+        with _failures("annotation"):
+            annotations = self._client.channels.get(channel).annotations
+            (annotations.delete if remove else annotations.publish)(serial, annotation)
 
     def members(self, channel: str) -> list[Member]:
         with _failures("presence"):
@@ -151,8 +178,14 @@ def client_options(settings: Settings) -> dict:
     options = {"key": settings.ably_key, **TIMEOUTS}
     if settings.ably_endpoint:
         # ably-python refuses Basic auth without TLS, so a plain-HTTP service is asked for tokens.
+        # Its tokens name the wildcard clientId: the key's own right to act as anyone (a version's author,
+        # a reaction's), which a token without a clientId does not carry.
         options.update(
-            endpoint=settings.ably_endpoint.host, port=settings.ably_endpoint.port, tls=False, use_token_auth=True
+            endpoint=settings.ably_endpoint.host,
+            port=settings.ably_endpoint.port,
+            tls=False,
+            use_token_auth=True,
+            default_token_params={"client_id": "*"},
         )
     return options
 

@@ -37,7 +37,8 @@ class Rule:
 # A burst of `amount`, then amount/per_seconds a second: the same bursts and rates as the token
 # buckets these replace.
 SEND_PER_IP = Rule("send-ip", 60, 12)  # 5 a second: a shared office address, well under Ably's 50/s
-SEND_PER_USER = Rule("send-user", 10, 10)  # 1 a second per person in a room
+SEND_PER_USER = Rule("send-user", 10, 10)  # 1 a second per person in a room (edits and deletes count too)
+REACT_PER_USER = Rule("react-user", 20, 10)  # clicking through the picker, 2 a second
 TOKEN_PER_IP = Rule("token-ip", 60, 60)  # browsers ask once per connection, then every few minutes
 SESSION_PER_IP = Rule("session-ip", 120, 60)  # claims, 5-minutely renewals and leaves of an office
 ROOMS_PER_IP = Rule("rooms-ip", 120, 60)  # the lobby refreshes every few seconds

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from chat.ably_client import Ably, AblyFailed
 from chat.config import ConfigError, Settings
 from chat.holders import Holders, RecordsUnavailable, Verdict
+from chat.message_changes import MessageNotFound, NotTheAuthor
 from chat.rate_limits import RateLimits, Rule
 from chat.sessions import SESSION_MAX_AGE_S, NameReleased, NotYours, Session, SessionInvalid, Sessions
 from chat.validation import InvalidField
@@ -201,6 +202,8 @@ def _register_error_handlers(app: Flask) -> None:
             401, str(error), headers={"WWW-Authenticate": "Bearer"}, reason=getattr(error, "reason", None)
         ),
         NotYours: lambda error: error_response(403, str(error), field=error.field),
+        NotTheAuthor: lambda error: error_response(403, str(error), field="serial"),
+        MessageNotFound: lambda error: error_response(404, str(error), field="serial"),
         RateLimited: lambda error: error_response(
             429, f"too many requests; wait {error.retry_after} s", headers={"Retry-After": str(error.retry_after)}
         ),

@@ -4,6 +4,10 @@
 // /assets/, so browsers may cache them for good. The pages are copied with their <head> pointing
 // at the hashed files, and every other file in public/ as it is.
 //
+// A page may load more code later, after it is live: `import('./later/x.js')` of a module in
+// public/js/later/ is built first as a bundle of its own (it shares nothing with the page's, so the
+// page's first load stays one script), and the page's import points at its hashed name.
+//
 // `npm run build` runs this on Vercel and when `vercel dev` starts, so `make dev` and the
 // browser tests serve this bundle too.  Usage: node scripts/build-client.mjs [--outdir DIR]
 import * as esbuild from 'esbuild';
@@ -25,6 +29,7 @@ const ASSET_TAG = new RegExp([
 ].join('|'), 'g');
 // Never copied as they are: scripts and stylesheets reach the site through the bundler only.
 const BUNDLED_SOURCE = /\.(m?js|css)$/;
+const LATER_DIR = path.join(sourceDir, 'js', 'later');
 
 const filesIn = (dir) => readdirSync(dir, { recursive: true })
   .filter((file) => statSync(path.join(dir, file)).isFile());
@@ -58,23 +63,12 @@ async function buildInto(outDir, plugins) {
   const entryUrls = new Set([...pages.values()]
     .flatMap((html) => [...html.matchAll(ASSET_TAG)].map((match) => match[1] ?? match[2])));
 
+  const later = await buildLater(outDir, plugins);
   const { metafile } = await esbuild.build({
-    absWorkingDir: root, // the metafile's paths are relative to it
+    ...BUNDLE_OPTIONS,
     entryPoints: [...entryUrls].map((url) => path.join(sourceDir, url)),
     outdir: outDir,
-    outbase: sourceDir,
-    entryNames: 'assets/[name]-[hash]',
-    bundle: true,
-    minify: true,
-    sourcemap: 'linked',
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022', // module scripts run in browsers from 2021 on: no syntax needs lowering
-    charset: 'utf8',
-    legalComments: 'linked', // the SDK's licence ships beside its bundle, in a .LEGAL.txt file
-    metafile: true,
-    logLevel: 'silent', // failures are thrown, messages included
-    plugins,
+    plugins: [...plugins, loadLater(later.urls)],
   });
 
   const builtUrl = new Map(Object.entries(metafile.outputs).filter(([, output]) => output.entryPoint)
@@ -90,7 +84,54 @@ async function buildInto(outDir, plugins) {
     mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
     copyFileSync(path.join(sourceDir, file), path.join(outDir, file));
   }
-  return [...builtUrl.values()].map((url) => path.join(outDir, url));
+  return [...builtUrl.values(), ...later.urls.values()].map((url) => path.join(outDir, url));
+}
+
+const BUNDLE_OPTIONS = {
+  absWorkingDir: root, // the metafile's paths are relative to it
+  outbase: sourceDir,
+  entryNames: 'assets/[name]-[hash]',
+  bundle: true,
+  minify: true,
+  sourcemap: 'linked',
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022', // module scripts run in browsers from 2021 on: no syntax needs lowering
+  charset: 'utf8',
+  legalComments: 'linked', // the SDK's licence ships beside its bundle, in a .LEGAL.txt file
+  metafile: true,
+  logLevel: 'silent', // failures are thrown, messages included
+};
+
+/** The bundles of public/js/later/: {urls: source path → built URL}. */
+async function buildLater(outDir, plugins) {
+  const entries = existsSync(LATER_DIR) ? readdirSync(LATER_DIR).filter((file) => file.endsWith('.js')) : [];
+  if (!entries.length) return { urls: new Map() };
+  const { metafile } = await esbuild.build({
+    ...BUNDLE_OPTIONS,
+    entryPoints: entries.map((file) => path.join(LATER_DIR, file)),
+    outdir: outDir,
+    plugins,
+  });
+  return {
+    urls: new Map(Object.entries(metafile.outputs).filter(([, output]) => output.entryPoint)
+      .map(([file, output]) => [path.join(root, output.entryPoint), urlOf(outDir, path.join(root, file))])),
+  };
+}
+
+/** A plugin: a dynamic import of a module in public/js/later/ loads its own bundle, by its hashed URL. */
+function loadLater(urls) {
+  return {
+    name: 'load-later',
+    setup(build) {
+      build.onResolve({ filter: /\/later\/[^/]+\.js$/ }, (args) => {
+        const url = urls.get(path.resolve(args.resolveDir, args.path));
+        if (!url) return undefined;
+        if (args.kind !== 'dynamic-import') return { errors: [{ text: `${args.path} is loaded later: import() it` }] };
+        return { path: url, external: true };
+      });
+    },
+  };
 }
 
 function describe(file) {

@@ -45,6 +45,8 @@ FUNCTION_PATHS = tuple(
     for path in sorted((ROOT / "api").rglob("*.py"))
     if not any(part.startswith("_") for part in path.relative_to(ROOT).parts)
 )
+# Edits, deletes and reactions need Ably's mutable-messages rule on every channel the rooms use.
+MUTABLE_RULES = ("--mutable-messages", "chat", "--mutable-messages", "chat:*")
 READY_CHECKS = ("/", "/api/rooms")  # a page and a function: ready means both really answer
 
 EMULATOR_START_TIMEOUT_S = 30
@@ -71,7 +73,7 @@ def start_emulator(children: Children, log: ServerLog, port: int, key: str) -> s
     say("Starting the Ably emulator...")
     process = children.start(
         "The Ably emulator",
-        [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port), "--key", key],
+        [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port), "--key", key, *MUTABLE_RULES],
     )
     output = ChildOutput(process.stdout, EMULATOR_READY, log.writer("[emulator] "))
     if not wait_for_line(output, "the Ably emulator to start", EMULATOR_START_TIMEOUT_S):

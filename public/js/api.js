@@ -109,3 +109,11 @@ export async function listRooms() {
   const { body } = await request(ROOMS_URL);
   return Array.isArray(body?.rooms) ? body.rooms : [];
 }
+
+/**
+ * Changes a message the session's user may change: `kind` is editMessage {serial, message},
+ * deleteMessage {serial} or react {serial, reaction, remove}.
+ */
+export async function changeMessage(kind, body, session) {
+  return (await postJson(`/api/${kind}`, body, session)).body;
+}

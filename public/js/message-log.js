@@ -39,6 +39,7 @@ export function entryFromAbly(message) {
   const sentAt = Date.parse(date);
   return {
     id: message.id,
+    serial: message.serial,
     type,
     username,
     text,

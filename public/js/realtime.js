@@ -90,7 +90,8 @@ export function connectToChat({ identity, connectionOptions, tokenRequest, liste
   channel.on('attached', onAttach);
   channel.on('update', onAttach);
 
-  channel.subscribe('message', (message) => listener.messages([message]));
+  // Every name: a summary of reactions may carry none.
+  channel.subscribe((message) => listener.messages([message]));
 
   // Subscribe before the first snapshot so no event slips between the two, then rebuild
   // from presence.get() on every event rather than patching a list by hand.

@@ -26,9 +26,12 @@ const systemClock = { now: () => Date.now(), setTimeout: (...a) => setTimeout(..
 /**
  * `identity` holds the reader's name; `connect(listener)` opens the Ably side (realtime.js's
  * connectToChat, bound to its options); `send` posts a message (api.js); `view` draws the room
- * (room-view.js); `onLost(error)` hears when the name is lost. Returns the room's controls.
+ * (room-view.js); `onLost(error)` hears when the name is lost; `later()` loads the code for editing and
+ * reactions (later/edit-react.js), once the room is live. Returns the room's controls.
  */
-export function openRoom({ identity, connect, view, onLost, send = sendMessage, clock = systemClock }) {
+export function openRoom({
+  identity, connect, view, onLost, send = sendMessage, clock = systemClock, later = () => import('./later/edit-react.js'),
+}) {
   const username = identity.username;
   const log = new MessageLog();
   const typists = new TypingTracker();
@@ -43,6 +46,9 @@ export function openRoom({ identity, connect, view, onLost, send = sendMessage, 
   let visible = true;
   let typingTimer;
   let holdTimer;
+  // Edits, deletes and reactions: kept until the code for them (later/edit-react.js) is here.
+  const pending = [];
+  let receiveChange = (message) => pending.push(message);
 
   const online = () => ablyState === 'connected' && responsive;
   const render = (options = {}) => view.showMessages(log.entries, { offline: !online(), history, ...options });
@@ -117,6 +123,10 @@ export function openRoom({ identity, connect, view, onLost, send = sendMessage, 
     messages(ablyMessages) {
       const added = [];
       for (const message of ablyMessages) {
+        if (message.action && message.action !== 'message.create') {
+          receiveChange(message);
+          continue;
+        }
         const entry = entryFromAbly(message);
         if (entry && log.receive(entry)) added.push(entry);
         else if (!entry) console.warn('Skipped a malformed chat message', message);
@@ -132,6 +142,11 @@ export function openRoom({ identity, connect, view, onLost, send = sendMessage, 
       } else {
         log.addNotice(error ? 'Reconnected, but missed messages could not be loaded.' : 'Reconnected ⚡️',
           { now: clock.now() });
+      }
+      if (!caughtUpBefore) {
+        later().then((code) => {
+          receiveChange = code.start({ log, identity, render, pending });
+        }, console.warn);
       }
       caughtUpBefore = true;
       render();

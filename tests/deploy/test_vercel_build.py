@@ -9,7 +9,15 @@ import pytest
 
 from devtools.vercel_build import function_dirs, vercel_build
 
-FUNCTIONS = {"api/sendMessage", "api/ably/auth", "api/session", "api/rooms"}
+FUNCTIONS = {
+    "api/sendMessage",
+    "api/editMessage",
+    "api/deleteMessage",
+    "api/react",
+    "api/ably/auth",
+    "api/session",
+    "api/rooms",
+}
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +25,7 @@ def build_output(tmp_path_factory) -> Path:
     return vercel_build(tmp_path_factory.mktemp("deploy") / "project")
 
 
-def test_exactly_the_four_functions_are_built(build_output):
+def test_exactly_the_functions_of_api_are_built(build_output):
     assert set(function_dirs(build_output)) == FUNCTIONS
 
 

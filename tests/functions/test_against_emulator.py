@@ -44,6 +44,7 @@ def test_a_sent_message_is_published_as_the_sessions_user(sender, emulator):
     assert stored.data == body["message"]
     assert stored.data["username"] == "Ana" and stored.data["text"] == "hello <b>all</b>"
     assert stored.data["type"] == "message" and stored.data["date"].endswith("Z")
+    assert body["serial"] and body["serial"] == stored.serial
 
 
 def test_each_room_publishes_on_its_own_channel(sender, emulator):

@@ -97,7 +97,20 @@ test('the lobby ships no ably-js; the room bundles only the SDK plugins it uses'
 test('only the bundles ship: no loose modules or stylesheets from public/', () => {
   const shipped = readdirSync(site, { recursive: true });
   const linked = new Set(Object.keys(PAGES).flatMap((file) => assetUrls(page(file)).map((url) => url.slice(1))));
-  assert.deepEqual(shipped.filter((file) => /\.(m?js|css)$/.test(file)).sort(), [...linked].sort());
+  assert.deepEqual(shipped.filter((file) => /\.(m?js|css)$/.test(file)).sort(), [...linked, laterUrl().slice(1)].sort());
+});
+
+// The room's editing and reactions come after it is live: a bundle of their own, which the room's
+// script imports by its hashed name, sharing no module file with it (the first load stays one script).
+const laterUrl = () => readFileSync(path.join(site, scriptUrl('room.html')), 'utf8')
+  .match(/import\("(\/assets\/edit-react-[A-Z0-9]{8}\.js)"\)/)[1];
+
+test('the room loads its editing and reactions later, from a bundle of their own', () => {
+  const url = laterUrl();
+  assert.ok(existsSync(path.join(site, url)), url);
+  assert.ok(!sourcesOf(url).some(fromAblyJs), 'no ably-js in the later bundle');
+  assert.ok(brotliSize(path.join(site, url)) <= 8_000, 'the later bundle keeps to 8 KB with brotli');
+  assert.ok(!sourcesOf(scriptUrl('room.html')).some((source) => source.includes(`${path.sep}later${path.sep}`)));
 });
 
 test('a change to a module renames the scripts that hold it and leaves the others alone', async () => {

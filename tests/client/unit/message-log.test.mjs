@@ -19,8 +19,9 @@ const texts = (log) => log.entries.map((e) => e.text);
 
 describe('entryFromAbly', () => {
   test('keeps the fields the page shows, timed by the sender and ordered by Ably', () => {
-    assert.deepEqual(entry(1), {
+    assert.deepEqual(entry(1, { serial: 's1' }), {
       id: 'm1',
+      serial: 's1', // what an edit, a delete or a reaction names it by
       type: 'message',
       username: 'Ana',
       text: 'text 1',

@@ -19,7 +19,7 @@ function aRoom({ send = async () => ({}) } = {}) {
   let ably;
   const identity = { username: 'Ana', claimId: 'c1', withSession: (call) => call('s1') };
   const room = openRoom({
-    identity, view, clock, send, onLost: () => {},
+    identity, view, clock, send, onLost: () => {}, later: () => new Promise(() => {}), // no page to draw in
     connect: (listener) => {
       ably = listener;
       return { setTyping() {}, reconnectIfDown() {}, close() {}, loadEarlier: async () => ({ messages: [], hasEarlier: false }) };
