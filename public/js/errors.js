@@ -8,8 +8,8 @@ export function explain(status, body, retryAfterSeconds = null) {
   const error = body?.error ?? {};
   if (status === 429) return `Too many requests. Try again ${retryAfterSeconds ? `in ${retryAfterSeconds} s` : 'soon'}.`;
   if (status === 409) {
-    const like = typeof error.holder === 'string' ? ` ('${error.holder}')` : '';
-    return `That name is taken or too close to someone here${like}. Pick another.`;
+    return typeof error.holder === 'string' ? `That name is too close to someone here ('${error.holder}'). Pick another.`
+      : 'That name is taken in this room right now. Pick another.';
   }
   if (status === 401) {
     return error.reason === 'name-released' ? 'Your name was released. Pick it again.'
