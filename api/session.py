@@ -29,6 +29,9 @@ def claim():
         claim_id, key = claim_name(name, room, chat.ably, chat.holders, chat.clock(), current=current_session())
     except NameTaken as taken:
         headers = {"Retry-After": str(taken.retry_after)} if taken.retry_after else {}
+        if taken.present_as is not None:
+            message = f"too close to someone here ('{taken.present_as}')"
+            return error_response(409, message, field="username", holder=taken.present_as)
         return error_response(
             409, "that name is taken in this room right now; pick another", field="username", headers=headers
         )

@@ -28,11 +28,13 @@ PRESENCE_HISTORY = 1000  # presence events read to find when a holder was last h
 
 class NameTaken(Exception):
     """Someone else holds the name (or a look-alike of it) in the room; `retry_after` says when it may
-    be free, if the holder has just gone."""
+    be free, if the holder has just gone; `present_as` is the name as shown of the member present under
+    it (anyone in the room sees it anyway), never a name that is only held."""
 
-    def __init__(self, name: str, retry_after: int | None = None):
+    def __init__(self, name: str, retry_after: int | None = None, present_as: str | None = None):
         super().__init__(name)
         self.retry_after = retry_after
+        self.present_as = present_as
 
 
 def claim_name(
@@ -46,12 +48,12 @@ def claim_name(
     mine = current.claim if current and current.name == name and current.room == room else None
     holder = holders.read(room, key)
     channel = channel_for(room)
-    present = any(name_key(member.client_id) == key for member in ably.members(channel))
+    present = next((m.client_id for m in ably.members(channel) if name_key(m.client_id) == key), None)
     if holder is not None and holder.claim == mine:
-        if not present and holder.live(now):
+        if present is None and holder.live(now):
             return mine, key  # not here (yet, or a reload): the lease runs on, unextended
-    elif present:
-        raise NameTaken(name)
+    elif present is not None:
+        raise NameTaken(name, present_as=present)
     elif holder is not None and holder.live(now):
         away_s = now - max(holder.since, last_seen(ably, channel, key))
         if away_s < ABSENCE_S:

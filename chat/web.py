@@ -171,10 +171,12 @@ def error_response(
     headers: dict | None = None,
     reason: str | None = None,
     code: int | None = None,
+    **details: str,
 ) -> Response:
     """`reason`: a stable word the page acts on, where the message is for people; `code`: Ably's
-    error code, when Ably refused."""
+    error code, when Ably refused; `details`: more members of the error (a 409's `holder`)."""
     error = {"message": message} if field is None else {"message": message, "field": field}
+    error.update(details)
     if reason:
         error["reason"] = reason
     if code is not None:

@@ -98,7 +98,7 @@ const BUNDLE_OPTIONS = {
   platform: 'browser',
   target: 'es2022', // module scripts run in browsers from 2021 on: no syntax needs lowering
   charset: 'utf8',
-  legalComments: 'linked', // the SDK's licence ships beside its bundle, in a .LEGAL.txt file
+  legalComments: 'external', // the SDK's licence ships beside its bundle (.LEGAL.txt), with no comment in it
   metafile: true,
   logLevel: 'silent', // failures are thrown, messages included
 };

@@ -1,5 +1,6 @@
 // What went wrong, told to the reader in one voice: the server's errors (written for developers,
 // naming fields and services) become short sentences that say what to do.
+import { ROOM_RULE } from './validation.js';
 
 // The page checks names and messages by the server's own rules first (a test keeps the two in
 // step), so a 400 is about what only the server knows: a name reserved for a look-alike.
@@ -8,8 +9,8 @@ export function explain(status, body, retryAfterSeconds = null) {
   const error = body?.error ?? {};
   if (status === 429) return `Too many requests. Try again ${retryAfterSeconds ? `in ${retryAfterSeconds} s` : 'soon'}.`;
   if (status === 409) {
-    const like = typeof error.holder === 'string' ? ` ('${error.holder}')` : '';
-    return `That name is taken or too close to someone here${like}. Pick another.`;
+    return typeof error.holder === 'string' ? `That name is too close to someone here ('${error.holder}'). Pick another.`
+      : 'That name is taken here right now. Pick another.';
   }
   if (status === 401) {
     return error.reason === 'name-released' ? 'Your name was released. Pick it again.'
@@ -17,7 +18,7 @@ export function explain(status, body, retryAfterSeconds = null) {
   }
   if (status === 403) return 'That is not allowed. Join again.';
   if (status === 400 && error.field === 'username') return 'That name is reserved or cannot be used. Pick another.';
-  if (status === 400 && error.field === 'room') return 'Room names are 1–40 of a–z, 0–9 and -.';
+  if (status === 400 && error.field === 'room') return ROOM_RULE;
   if (status === 400 && error.field === 'message') return 'This message cannot be sent as it is.';
   if (status >= 500) return 'The chat is not answering right now. Try again soon.';
   return `Something went wrong (${status}). Try again.`;

@@ -3,23 +3,21 @@
 // chat messages go out through our server, typing signals ride on presence data.
 import { BaseRealtime, FetchRequest, RealtimePresence, Rest, WebSocketTransport } from 'ably/modular';
 import { requestToken } from './api.js';
+import { watchLiveness } from './liveness.js';
 import { MESSAGE_CAP } from './message-log.js';
 import { channelFor } from './rooms.js';
 
 // Losing the name (409) or the session (401 after a renewal) will not mend by retrying:
 // ably-js gives up on a token request that answers 403 and fails the connection.
 const FATAL_STATUSES = new Set([401, 403, 409]);
-// ably-js notices a silent server only after its idle timeout (about 25 s on Ably). A ping this
-// often, unanswered this long, tells the page sooner that nothing is getting through.
-const PROBE_EVERY_MS = 500;
-const PROBE_TIMEOUT_MS = 1200;
 
 /**
  * Connects `identity`'s holder to their room and reports to `listener`:
  * - connectionState(state, reason): every connection state change;
  * - messages(ablyMessages): live messages, and history pages after (re)attaching;
  * - caughtUp(error, hasEarlier): a history fetch after attaching finished (error if it failed);
- * - responsive(answering): whether the service answers pings while ably-js says connected;
+ * - responsive(answering): whether the service answers pings while ably-js says connected and the tab
+ *   is in view (liveness.js);
  * - presenceEvent(event): each presence event, as it happens (typing signals ride on these);
  * - presence(members): the whole member list, rebuilt after each presence event.
  * Returns the controls the page needs.
@@ -50,24 +48,11 @@ export function connectToChat({ identity, connectionOptions, tokenRequest, liste
   const channel = client.channels.get(channelFor(identity.room));
   const presenceData = (typing) => ({ claim: identity.claimId, typing });
 
+  const liveness = watchLiveness({ ping: () => client.connection.ping(), report: listener.responsive });
   client.connection.on((change) => {
     listener.connectionState(change.current, change.reason);
-    if (change.current === 'connected') probe();
+    liveness.setConnected(change.current === 'connected');
   });
-
-  let probing = false;
-  async function probe() {
-    if (probing) return;
-    probing = true;
-    while (client.connection.state === 'connected') {
-      const late = setTimeout(() => listener.responsive(false), PROBE_TIMEOUT_MS);
-      const answered = await client.connection.ping().then(() => true, () => false);
-      clearTimeout(late);
-      if (answered) listener.responsive(true);
-      await new Promise((resolve) => setTimeout(resolve, PROBE_EVERY_MS));
-    }
-    probing = false;
-  }
 
   // The first attach, and any later one that lost continuity (resumed: false), may have
   // missed messages. History until the attach ends exactly where the live stream begins;
@@ -125,9 +110,11 @@ export function connectToChat({ identity, connectionOptions, tokenRequest, liste
     setTyping(typing) {
       channel.presence.update(presenceData(typing)).catch(() => {});
     },
-    /** Retries now instead of waiting for ably-js's next attempt (e.g. when the tab comes back). */
-    reconnectIfDown() {
-      if (['disconnected', 'suspended', 'failed'].includes(client.connection.state)) client.connect();
+    /** The tab was hidden or shown: pings stop while hidden; shown, a connection that is down is
+     * retried now rather than at ably-js's next attempt (a backgrounded tab may have missed some). */
+    setVisible(visible) {
+      liveness.setVisible(visible);
+      if (visible && ['disconnected', 'suspended', 'failed'].includes(client.connection.state)) client.connect();
     },
     /** Leaves the room at once: closing the connection takes us out of presence. */
     close() {

@@ -22,6 +22,7 @@ export function startRoomPage({ path, view, store, tab, drafts, navigate, newIde
   let identity = null;
   let room = null;
   let lost = false;
+  let visible = true;
 
   /** The name is no longer ours (a renewal could not mend it): leave the room, back to the name form. */
   function lostName(error) {
@@ -68,6 +69,7 @@ export function startRoomPage({ path, view, store, tab, drafts, navigate, newIde
       onLost: lostName,
       connect: (listener) => connect({ identity, connectionOptions, tokenRequest, listener }),
     });
+    if (!visible) room.setVisible(false); // opened in a background tab
     composer = setUpComposer(view.composerView(), {
       onSend: (text) => room.send(text),
       onTyping: (typing) => room.typing(typing),
@@ -102,7 +104,8 @@ export function startRoomPage({ path, view, store, tab, drafts, navigate, newIde
 
   return {
     /** The tab was hidden or shown (a backgrounded tab may have missed ably-js's retries). */
-    setVisible(visible) {
+    setVisible(isVisible) {
+      visible = isVisible;
       room?.setVisible(visible);
     },
     /** Restored from the back/forward cache: the page's connection was closed on the way out. */

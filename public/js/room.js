@@ -2,6 +2,7 @@
 // the outbox, who is here, who is typing), feeds it from Ably and the composer, and tells its
 // view what to show. The view and the Ably connection are handed in, so this runs under node.
 import { sendMessage } from './api.js';
+import { systemClock } from './clock.js';
 import { entryFromAbly, MessageLog } from './message-log.js';
 import { Outbox } from './outbox.js';
 import { rosterChanges, rosterFrom } from './presence.js';
@@ -20,8 +21,6 @@ export const CONNECTION_LABELS = {
 
 /** Someone gone for less than this (a reload, a dropped connection) gets no "left" and "joined". */
 export const LEAVE_GRACE_MS = 15_000;
-
-const systemClock = { now: () => Date.now(), setTimeout: (...a) => setTimeout(...a), clearTimeout: (t) => clearTimeout(t) };
 
 /**
  * `identity` holds the reader's name; `connect(listener)` opens the Ably side (realtime.js's
@@ -224,7 +223,7 @@ export function openRoom({
         unread = 0;
         view.showUnread(0);
       }
-      if (visible) session.reconnectIfDown();
+      session.setVisible(visible);
     },
   };
 }

@@ -8,6 +8,8 @@ export const MESSAGE_MAX_LENGTH = 2000;
 export const MESSAGE_MAX_LINES = 40;
 export const ROOM_MAX_LENGTH = 40;
 export const MAX_MARKS_PER_CHARACTER = 4;
+/** What a room name may be, in the reader's words (the server's 400 says the same). */
+export const ROOM_RULE = `Room names are 1–${ROOM_MAX_LENGTH} of a–z, 0–9 and -.`;
 
 // Control and formatting characters, line separators, lone surrogates, private-use and
 // unassigned code points: never part of a name (the joiner is judged below, with emoji).
@@ -107,6 +109,6 @@ export function checkMessage(raw) {
 export function checkRoom(raw) {
   const typed = trim(raw);
   const room = /^[\x00-\x7f]*$/.test(typed) ? typed.toLowerCase() : typed;
-  const error = ROOM.test(room) ? null : `Room names are 1–${ROOM_MAX_LENGTH} of a–z, 0–9 and -.`;
+  const error = ROOM.test(room) ? null : ROOM_RULE;
   return { room, error };
 }

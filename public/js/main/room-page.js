@@ -51,5 +51,7 @@ const page = startRoomPage({
   requestToken,
   connect: connectToChat,
 });
-document.addEventListener('visibilitychange', () => page.setVisible(document.visibilityState === 'visible'));
+const onVisibility = () => page.setVisible(document.visibilityState === 'visible');
+onVisibility();
+document.addEventListener('visibilitychange', onVisibility);
 addEventListener('pageshow', (event) => event.persisted && page.restored());

@@ -23,7 +23,7 @@ test('server errors are told in one voice, without field or service names', () =
 
 test('a look-alike refusal names who it is too close to, when the server says', () => {
   assert.equal(said(409, { message: 'taken', field: 'username', holder: 'Ana' }),
-    "That name is taken or too close to someone here ('Ana'). Pick another.");
+    "That name is too close to someone here ('Ana'). Pick another.");
   assert.doesNotMatch(said(409, { message: 'taken', field: 'username' }), /\(/);
 });
 

@@ -22,7 +22,7 @@ function aRoom({ send = async () => ({}) } = {}) {
     identity, view, clock, send, onLost: () => {}, later: () => new Promise(() => {}), // no page to draw in
     connect: (listener) => {
       ably = listener;
-      return { setTyping() {}, reconnectIfDown() {}, close() {}, loadEarlier: async () => ({ messages: [], hasEarlier: false }) };
+      return { setTyping() {}, setVisible() {}, close() {}, loadEarlier: async () => ({ messages: [], hasEarlier: false }) };
     },
   });
   const notices = () => shown.entries.filter((e) => e.local && e.username).map((e) => `${e.username} ${e.text}`);
