@@ -70,11 +70,6 @@ class Store:
         """What Redis raises when it is down, slow or unreachable."""
         return self._errors
 
-    @property
-    def shared(self) -> bool:
-        """Whether a Redis is configured (up or not): state is then meant to be shared by every instance."""
-        return self.redis is not None
-
     def attempt(self, in_redis: Callable[[], T], in_memory: Callable[[], T]) -> T:
         """`in_redis()` while Redis answers; `in_memory()` without Redis, or while it does not answer."""
         if self._usable():
