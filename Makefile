@@ -1,5 +1,6 @@
-# Two commands matter: `make dev` runs the app, `make test` runs every test suite.
-# Both install what they need first, from the pinned requirements and package-lock.json.
+# Two commands matter: `make dev` runs the app, `make test` runs every test suite (after `make lint`).
+# Before a commit: `make lint` and `make test-fast` (under a minute). Each installs what it needs first,
+# from the pinned requirements and package-lock.json.
 
 VENV := .venv
 NODE_LTS := 26.10.0
@@ -7,7 +8,7 @@ PY := $(VENV)/bin/python
 # pyenv and similar shims pick 3.12 from .python-version; plain systems need python3.12 on PATH.
 PYTHON312 := $(shell command -v python3.12 2>/dev/null || command -v python3)
 
-.PHONY: install dev test bench soak clean
+.PHONY: install dev lint test test-fast bench soak clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -28,7 +29,18 @@ node_modules/.installed: package.json package-lock.json
 dev: install
 	@$(PY) -m scripts.dev
 
-test: install
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+# The unit tier: the functions in-process, the emulator's core on the fake clock, the client's units.
+# Tests are marked slow by place and fixture in tests/support/tiers.py.
+test-fast: install
+	$(PY) -m pytest -m "not slow"
+	node --test tests/client/unit/*.test.mjs
+
+test: lint
 	$(PY) -m pytest
 	node --test tests/client/unit/*.test.mjs
 	# The same unit suite on the newest Node LTS, fetched from the npm registry (package.json allows >=20).

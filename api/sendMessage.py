@@ -1,13 +1,16 @@
 """POST /api/sendMessage {"message", "id"?}: publish a chat message as the session's user, in the
 session's room. A `username` or `room` in the body must agree with the session."""
 
+import functools
+
 from flask import Blueprint, jsonify, request
 
 from chat.messages import EVENT, outgoing_message
+from chat.names import clean_name
 from chat.rate_limits import SEND_PER_IP, SEND_PER_USER
 from chat.rooms import channel_for, clean_room
 from chat.sessions import check_agrees
-from chat.validation import clean_message_id, clean_message_text, clean_username
+from chat.validation import clean_message_id, clean_message_text
 from chat.web import create_app, enforce, enforce_address, json_object_body, services, session_of
 
 routes = Blueprint("send_message", __name__)
@@ -20,7 +23,8 @@ def send_message():
     body = json_object_body(request)  # a malformed request is a 400 whoever sends it
     text = clean_message_text(body.get("message"))
     browser_id = clean_message_id(body.get("id"))
-    name, room = optional(body, "username", clean_username), optional(body, "room", clean_room)
+    name = optional(body, "username", functools.partial(clean_name, lookalikes=False))
+    room = optional(body, "room", clean_room)
     session = session_of(request)
     check_agrees(session, name=name, room=room)
     enforce(SEND_PER_USER, f"{session.room}:{session.key}")  # per name: a new claim earns no new allowance

@@ -8,14 +8,9 @@ from flask import Flask
 
 from chat.ably_client import Ably
 from chat.config import Settings
-from chat.rate_limits import RateLimits
 from chat.rooms import DEFAULT_ROOM, channel_for
-from chat.store import Store
-from chat.web import create_app
-from devtools.functions import held_session, load_function
+from devtools.functions import function_app, held_session
 
-# The benchmarks send far more than one person could; the limiters still run, they just never refuse.
-GENEROUS = 10**9
 CHANNEL = channel_for(DEFAULT_ROOM)
 
 
@@ -25,12 +20,7 @@ def settings_for(emulator) -> Settings:
 
 def send_message_app(settings: Settings, ably: Ably | None = None) -> Flask:
     """A fresh api/sendMessage.py app whose rate limits never refuse a benchmark request."""
-    return create_app(
-        load_function("api/sendMessage.py").routes,
-        settings=settings,
-        ably=ably,
-        limits=RateLimits(Store(settings.redis_url), scale=GENEROUS),
-    )
+    return function_app("api/sendMessage.py", settings, ably=ably)
 
 
 def session_headers(settings: Settings, username: str = "bench") -> dict:

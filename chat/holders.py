@@ -21,10 +21,13 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from chat.config import Settings
 from chat.store import KEY_PREFIX, Store
+
+if TYPE_CHECKING:  # redis is imported only where REDIS_URL is set (chat/store.py)
+    from redis import Redis
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -84,7 +87,7 @@ class Holders:
         self._memory: dict[str, Holder] = {}  # oldest first; a released name keeps a record without a claim
         self._lock = threading.Lock()
         self._unknown_logged = False
-        self._redis = self.store.records if self.store.shared else None
+        self._redis = self.store.records
         if self._redis is not None:
             self._take_script = self._redis.register_script(_TAKE)
             self._release_script = self._redis.register_script(_RELEASE)
@@ -108,7 +111,7 @@ class Holders:
     def read(self, room: str, key: str) -> Holder | None:
         """The recorded holder of `key` in `room`, live or not, or None."""
         name = _record_name(room, key)
-        holder = self._in_redis(lambda: _parsed(self._redis.get(name))) if self._redis else self._memory.get(name)
+        holder = self._memory.get(name) if self._redis is None else self._read_redis(self._redis, name)
         return holder if holder and holder.claim else None
 
     def take(self, room: str, key: str, claim: str, now: float, replacing: str | None = None) -> bool:
@@ -117,7 +120,7 @@ class Holders:
         name, lease_until = _record_name(room, key), now + LEASE_S
         if self._redis is None:
             return self._take_in_memory(name, Holder(claim, now, lease_until), replacing)
-        args = [claim, repr(now), repr(lease_until), replacing or "", _RECORD_TTL_MS]
+        args: list[str | int] = [claim, repr(now), repr(lease_until), replacing or "", _RECORD_TTL_MS]
         return self._in_redis(lambda: bool(self._take_script(keys=[name], args=args)))
 
     def release(self, room: str, key: str, claim: str, now: float) -> None:
@@ -139,7 +142,7 @@ class Holders:
                 return Verdict.UNKNOWN
         else:
             try:
-                holder = self._in_redis(lambda: _parsed(self._redis.get(name))) or Holder("", now, now)
+                holder = self._read_redis(self._redis, name) or Holder("", now, now)
             except RecordsUnavailable:
                 if not self._unknown_logged:
                     self._unknown_logged = True
@@ -150,6 +153,9 @@ class Holders:
                 return Verdict.UNKNOWN
             self._unknown_logged = False
         return Verdict.HELD if holder.claim == claim and holder.live(now) else Verdict.RELEASED
+
+    def _read_redis(self, redis: "Redis", name: str) -> Holder | None:
+        return self._in_redis(lambda: _parsed(redis.get(name)))
 
     def _in_redis(self, operation: Callable[[], T]) -> T:
         try:
@@ -176,8 +182,9 @@ def _record_name(room: str, key: str) -> str:
     return f"{KEY_PREFIX}:holder:{room}:{key}"
 
 
-def _parsed(record: bytes | None) -> Holder | None:
+def _parsed(record: bytes | str | None) -> Holder | None:
     if record is None:
         return None
-    lease, since, claim = record.decode().split(" ", 2)
+    text = record.decode() if isinstance(record, bytes) else record
+    lease, since, claim = text.split(" ", 2)
     return Holder(claim, float(since), float(lease))

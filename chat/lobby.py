@@ -40,6 +40,7 @@ class Lobby:
                     self._stale = True
                 # A failure is retried no sooner than a success would be: Ably is not hammered.
                 self._fresh_until = self._clock() + CACHE_S
+            assert self._rooms is not None, "a first refresh either succeeds or raises"
             return self._rooms, self._stale
 
     def _count_people(self) -> list[dict]:

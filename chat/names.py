@@ -15,58 +15,89 @@ import json
 import unicodedata
 from importlib import resources
 
-import regex
+from chat.validation import InvalidField, text_of, trimmed
 
-from chat.validation import InvalidField, clean_username
-
+USERNAME_MAX_LENGTH = 32
 RESERVED_NAMES = ("server",)  # notices must not be forgeable
+# Ably's wildcard clientId: a token for it may act as anyone. No name holds it, nor anything that reads as it.
+WILDCARD = "*"
 MAX_MARKS_PER_CHARACTER = 4  # enough for any script's diacritics, not for a tower of them
 
 # Default-ignorable code points render as nothing: a name holding one can look like another.
 # Two are needed by emoji: the zero-width joiner inside a sequence such as 👩‍💻, and the
 # variation selector that asks for emoji presentation (❤️).
-_HIDDEN = regex.compile(r"\p{Default_Ignorable_Code_Point}")
-_EMOJI_JOINER = regex.compile(
-    r"(?<=\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]*)\u200D(?=\p{Extended_Pictographic})"
-)
-_EMOJI_PRESENTATION = regex.compile(r"(?<=\p{Emoji})\uFE0F")
+_HIDDEN = r"\p{Default_Ignorable_Code_Point}"
+_EMOJI_JOINER = r"(?<=\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]*)\u200D(?=\p{Extended_Pictographic})"
+_EMOJI_PRESENTATION = r"(?<=\p{Emoji})\uFE0F"
 # Visible-width characters that still show nothing.
-_BLANK = regex.compile(r"[\u2800\u3164\uFFA0\u115F\u1160]")
-_MARK = regex.compile(r"[\p{Mn}\p{Me}]")
-_SPACE = regex.compile(r"\p{Zs}")
+_BLANK = r"[\u2800\u3164\uFFA0\u115F\u1160]"
+_ZERO_WIDTH_JOINER = "\u200d"  # needed by emoji sequences; check_visible checks where it stands
+_MARK = r"[\p{Mn}\p{Me}]"
+_SPACE = r"\p{Zs}"
 # Spaces narrower than a sixth of an em: between letters they read as no space at all.
 _NARROW_SPACES = dict.fromkeys(map(ord, "\u2006\u2008\u2009\u200a\u202f"))
 _MAX_ROUNDS = 8  # a test checks that every character's key is reached well within this
 
 
-def clean_name(value: object, field: str = "username") -> str:
-    """The name as it will be shown and given to Ably as a clientId (NFC), or InvalidField.
-    `check_visible` completes the rules; look-alikes of names taken are chat/claims.py's."""
-    name = unicodedata.normalize("NFC", clean_username(value, field))
-    if name_key(name) in _reserved_keys():
-        raise InvalidField(field, f"{name!r} is reserved")
+@functools.cache
+def _regex(pattern: str):
+    import regex  # on first use: the functions that check only a name's text never load it
+
+    return regex.compile(pattern)
+
+
+def clean_name(value: object, field: str = "username", *, lookalikes: bool = True) -> str:
+    """The name as it will be shown and given to Ably as a clientId (NFC), or InvalidField: the one check
+    of a name a request holds. `check_visible` completes the rules for a claim; look-alikes of names taken
+    are chat/claims.py's. `lookalikes=False` checks the text alone, for a name that only has to agree with
+    its session's (which passed every rule): the look-alike tables then stay unloaded."""
+    name = unicodedata.normalize("NFC", _clean_text(value, field))
+    _refuse_wildcard(name, field)
+    if lookalikes:
+        key = name_key(name)
+        if key in _reserved_keys():
+            raise InvalidField(field, f"{name!r} is reserved")
+        _refuse_wildcard(key, field)  # one that only reads as a wildcard (＊)
+    return name
+
+
+def _refuse_wildcard(text: str, field: str) -> None:
+    if WILDCARD in text:
+        raise InvalidField(field, f"must not contain {WILDCARD} (Ably reserves it for wildcard identities)")
+
+
+def _clean_text(value: object, field: str) -> str:
+    """A name's text: visible, unassigned-free and short. What it may look like is name_key's."""
+    name = trimmed(text_of(value, field), field, USERNAME_MAX_LENGTH)
+    for char in name:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Zl", "Zp") and char != _ZERO_WIDTH_JOINER:
+            raise InvalidField(field, "must not contain control or invisible formatting characters")
+        if category in ("Co", "Cn"):
+            raise InvalidField(field, "must not contain private-use or unassigned characters")
+        if category == "Zs" and char != " ":
+            # A thin or hair space passes for no space ("ser\u200aver"), a wide one for two.
+            raise InvalidField(field, f"must use only ordinary spaces, not U+{ord(char):04X}")
     return name
 
 
 def check_visible(name: str, field: str = "username") -> None:
     """Refuse characters that hide, blank out or pile up, whatever the name looks like otherwise."""
-    unexplained = _EMOJI_PRESENTATION.sub("", _EMOJI_JOINER.sub("", name))
-    if _HIDDEN.search(unexplained) or _BLANK.search(name):
+    unexplained = _regex(_EMOJI_PRESENTATION).sub("", _regex(_EMOJI_JOINER).sub("", name))
+    if _regex(_HIDDEN).search(unexplained) or _regex(_BLANK).search(name):
         raise InvalidField(field, "must not contain invisible characters")
     marks = 0
     for char in unicodedata.normalize("NFD", name):
-        marks = marks + 1 if _MARK.match(char) and char != "\ufe0f" else 0
+        marks = marks + 1 if _regex(_MARK).match(char) and char != "\ufe0f" else 0
         if marks > MAX_MARKS_PER_CHARACTER:
             raise InvalidField(field, f"must not stack more than {MAX_MARKS_PER_CHARACTER} marks on a character")
-    if "*" in name_key(name):
-        raise InvalidField(field, "must not contain * (Ably reserves it for wildcard identities)")
 
 
 def name_key(name: str) -> str:
     """Equal for names that look alike: the comparison key for claims and reserved names."""
     # A space narrower than a space's width reads as none ("ser\u200aver"); any other is one space.
-    spaced = _SPACE.sub(" ", name.translate(_NARROW_SPACES))
-    key = _BLANK.sub("", _HIDDEN.sub("", unicodedata.normalize("NFKC", spaced)))
+    spaced = _regex(_SPACE).sub(" ", name.translate(_NARROW_SPACES))
+    key = _regex(_BLANK).sub("", _regex(_HIDDEN).sub("", unicodedata.normalize("NFKC", spaced)))
     # Skeleton, then fold, until nothing changes: a fold can reveal a confusable (Cherokee small ꮥ folds
     # to capital Ꮥ, whose prototype is S, which folds to s), and the skeleton comes first, as folding
     # first would miss capital I against small l.

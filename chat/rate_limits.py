@@ -51,8 +51,8 @@ class RateLimits:
         self._scale = scale
         self._store = store or Store()
         self._local = MovingWindowRateLimiter(MemoryStorage())
-        self._shared = None
-        if self._store.shared:
+        self._shared: MovingWindowRateLimiter | None = None
+        if self._store.redis is not None:
             from limits.storage import RedisStorage
 
             storage = RedisStorage(
@@ -67,14 +67,16 @@ class RateLimits:
     def take(self, rule: Rule, key: str) -> int:
         """Take one request from `key`'s allowance under `rule`: 0 if there was one, else the seconds
         to wait before there is."""
-        identity = (rule.name, key)
+        identity, shared = (rule.name, key), self._shared
+        if shared is None:
+            return self._count(self._local, rule, identity)
         return self._store.attempt(
-            lambda: self._count_shared(rule, identity), lambda: self._count(self._local, rule, identity)
+            lambda: self._count_shared(shared, rule, identity), lambda: self._count(self._local, rule, identity)
         )
 
-    def _count_shared(self, rule: Rule, identity: tuple[str, str]) -> int:
+    def _count_shared(self, shared: MovingWindowRateLimiter, rule: Rule, identity: tuple[str, str]) -> int:
         try:
-            return self._count(self._shared, rule, identity)
+            return self._count(shared, rule, identity)
         except StorageError as error:
             raise error.storage_error from None  # the Redis error itself, which the store knows
 

@@ -18,7 +18,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # imported at run time only when REDIS_URL is set
+    from redis import Redis
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +38,10 @@ T = TypeVar("T")
 
 class Store:
     def __init__(self, redis_url: str | None = None, clock=time.monotonic):
-        self.redis = None
+        self.redis: Redis | None = None  # for counts
+        self.records: Redis | None = None  # for the name records
+        self.redis_url = redis_url or ""
+        self.options: dict[str, Any] = {}  # redis.Redis's keyword arguments: timeouts and retries
         self._errors: tuple[type[BaseException], ...] = ()
         if redis_url:
             # Made now, while the function loads, never lazily by concurrent first requests.
@@ -50,7 +56,6 @@ class Store:
                 "retry": Retry(NoBackoff(), 0),
             }
             self.redis = redis.Redis.from_url(redis_url, **self.options)
-            self.redis_url = redis_url
             self._errors = (redis.RedisError, OSError)
             # The name records' own client: they never fall back to memory (see chat/holders.py),
             # so they wait longer than a rate limit may, and a slow count never trips them.
@@ -64,11 +69,6 @@ class Store:
     def errors(self) -> tuple[type[BaseException], ...]:
         """What Redis raises when it is down, slow or unreachable."""
         return self._errors
-
-    @property
-    def shared(self) -> bool:
-        """Whether a Redis is configured (up or not): state is then meant to be shared by every instance."""
-        return self.redis is not None
 
     def attempt(self, in_redis: Callable[[], T], in_memory: Callable[[], T]) -> T:
         """`in_redis()` while Redis answers; `in_memory()` without Redis, or while it does not answer."""

@@ -1,21 +1,18 @@
-"""The rules for what a chat message, its id and a username may hold.
+"""The rules for what a chat message and its id may hold, and the text checks every field starts with.
 
-These checks are cheap, so every function can afford them. The rest of what a name must not be
-(invisible, look-alike, reserved) is in chat/names.py. The page checks the same rules in
-public/js/validation.js, and a test keeps the two in step.
+What a name may be is chat/names.py's. The page checks the same rules in public/js/validation.js,
+and a test keeps the two in step.
 """
 
 import functools
 import re
 import unicodedata
 
-USERNAME_MAX_LENGTH = 32
 MESSAGE_MAX_LENGTH = 2000
 MESSAGE_MAX_LINES = 40
 MESSAGE_ID_MAX_LENGTH = 128
 # An id a browser may choose for its message: UUIDs and Ably-style ids both fit.
 _MESSAGE_ID_PATTERN = re.compile(rf"[A-Za-z0-9_\-:.]{{1,{MESSAGE_ID_MAX_LENGTH}}}")
-_ZERO_WIDTH_JOINER = "\u200d"  # needed by emoji sequences; chat/names.py checks where it stands
 # Embeddings, overrides and isolates reorder the text around them ("abc \u202egnp.exe" shows
 # "abc exe.png").
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -57,12 +54,18 @@ class InvalidField(ValueError):
         self.reason = reason
 
 
-def _trimmed_string(value: object, field: str, max_length: int) -> str:
+def text_of(value: object, field: str) -> str:
+    """`value` if it is a string of valid Unicode, else InvalidField."""
     if not isinstance(value, str):
         raise InvalidField(field, "must be a string")
     if any(unicodedata.category(char) == "Cs" for char in value):
         raise InvalidField(field, "must be valid Unicode text (it holds a lone surrogate)")
-    text = value.strip()
+    return value
+
+
+def trimmed(text: str, field: str, max_length: int) -> str:
+    """`text` without its surrounding whitespace, neither blank nor longer than `max_length`."""
+    text = text.strip()
     if not text:
         raise InvalidField(field, "must not be blank")
     if len(text) > max_length:
@@ -76,30 +79,14 @@ def _describe(char: str, position: int) -> str:
     return f"{label} at character {position}"
 
 
-def clean_username(value: object, field: str = "username") -> str:
-    """A name's text: visible, unassigned-free and short. What it may look like is chat/names.py's."""
-    name = _trimmed_string(value, field, USERNAME_MAX_LENGTH)
-    for char in name:
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cf", "Zl", "Zp") and char != _ZERO_WIDTH_JOINER:
-            raise InvalidField(field, "must not contain control or invisible formatting characters")
-        if category in ("Co", "Cn"):
-            raise InvalidField(field, "must not contain private-use or unassigned characters")
-        if category == "Zs" and char != " ":
-            # A thin or hair space passes for no space ("ser\u200aver"), a wide one for two.
-            raise InvalidField(field, f"must use only ordinary spaces, not U+{ord(char):04X}")
-    if "*" in name:
-        raise InvalidField(field, "must not contain * (Ably reserves it for wildcard identities)")
-    return name
-
-
 def clean_message_text(value: object, field: str = "message") -> str:
     """The message as it will be published: trimmed, visible throughout, at most 2000 characters and 40 lines.
     A refusal names the first character at fault and where it stands in the text as sent."""
-    text = _trimmed_string(value, field, MESSAGE_MAX_LENGTH)
+    sent = text_of(value, field)
+    text = trimmed(sent, field, MESSAGE_MAX_LENGTH)
     if len(_LINE_BREAKS.findall(text)) >= MESSAGE_MAX_LINES:
         raise InvalidField(field, f"must be at most {MESSAGE_MAX_LINES} lines")
-    offset = len(value) - len(value.lstrip()) + 1  # positions count in the text as sent, from 1
+    offset = len(sent) - len(sent.lstrip()) + 1  # positions count in the text as sent, from 1
     allowed = None  # the emoji's own format characters, found only if the text has any
     for index, char in enumerate(text):
         category = unicodedata.category(char)

@@ -10,6 +10,7 @@ import ipaddress
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -38,7 +39,7 @@ class Services:
     limits: RateLimits
     sessions: Sessions
     holders: Holders
-    clock: object  # () -> seconds since the epoch
+    clock: Callable[[], float]  # seconds since the epoch
 
 
 class BadRequest(Exception):
@@ -61,7 +62,7 @@ def create_app(
     ably: Ably | None = None,
     limits: RateLimits | None = None,
     holders: Holders | None = None,
-    clock=time.time,
+    clock: Callable[[], float] = time.time,
 ) -> Flask:
     app = Flask(routes.import_name, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -175,7 +176,7 @@ def error_response(
 ) -> Response:
     """`reason`: a stable word the page acts on, where the message is for people; `code`: Ably's
     error code, when Ably refused; `details`: more members of the error (a 409's `holder`)."""
-    error = {"message": message} if field is None else {"message": message, "field": field}
+    error: dict[str, str | int] = {"message": message} if field is None else {"message": message, "field": field}
     error.update(details)
     if reason:
         error["reason"] = reason
@@ -226,8 +227,9 @@ def _register_error_handlers(app: Flask) -> None:
         headers = {}
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             headers["Allow"] = ", ".join(error.valid_methods)
-        message = {413: f"the body must be at most {MAX_BODY_BYTES} bytes"}.get(error.code, error.description)
-        return error_response(error.code or 500, message, headers=headers)
+        status = error.code or 500
+        message = f"the body must be at most {MAX_BODY_BYTES} bytes" if status == 413 else error.description
+        return error_response(status, message or error.name, headers=headers)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -8,6 +8,7 @@ from devtools.emulator import running_emulator
 from devtools.redis import running_redis
 from devtools.tcp_ports import free_port
 from devtools.tools import ToolMissing
+from tests.support.tiers import OverBudget, mark_slow_tests
 
 ON_CI = os.environ.get("CI", "").lower() in ("true", "1")
 
@@ -32,6 +33,22 @@ def pytest_runtest_setup(item):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     return (yield from skip_where_a_tool_is_missing())  # the test itself
+
+
+def pytest_collection_modifyitems(items):
+    mark_slow_tests(items)  # `make test-fast` is `-m "not slow"`: see tests/support/tiers.py
+
+
+_over_budget = OverBudget()
+
+
+def pytest_runtest_logreport(report):
+    _over_budget.note(report)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    for line in _over_budget.summary(config):
+        terminalreporter.write_line(line, yellow=True)
 
 
 @pytest.fixture(autouse=True)

@@ -7,10 +7,10 @@ longer than the session (chat.sessions.token_ttl_s).
 
 from flask import Blueprint, jsonify, request
 
+from chat.names import clean_name
 from chat.rate_limits import TOKEN_PER_IP
 from chat.rooms import channel_for, clean_room
 from chat.sessions import check_agrees, token_ttl_s
-from chat.validation import clean_username
 from chat.web import create_app, enforce_address, services, session_of
 
 routes = Blueprint("ably_auth", __name__)
@@ -22,7 +22,7 @@ def ably_token_request():
     enforce_address(TOKEN_PER_IP, request)
     asked_name = request.args.get("clientId")
     asked_room = request.args.get("room")
-    asked_name = None if asked_name is None else clean_username(asked_name, field="clientId")
+    asked_name = None if asked_name is None else clean_name(asked_name, field="clientId", lookalikes=False)
     asked_room = None if asked_room is None else clean_room(asked_room)
     session = session_of(request)
     if asked_name is not None and asked_name.replace("+", " ") == session.name.replace("+", " "):

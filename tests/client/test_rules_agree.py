@@ -214,7 +214,7 @@ def test_the_rules_agree_on_every_character(kind, plane):
 def test_the_length_limits_agree():
     source = (ROOT / "public" / "js" / "validation.js").read_text()
     for name, value in (
-        ("USERNAME_MAX_LENGTH", validation.USERNAME_MAX_LENGTH),
+        ("USERNAME_MAX_LENGTH", names.USERNAME_MAX_LENGTH),
         ("MESSAGE_MAX_LENGTH", validation.MESSAGE_MAX_LENGTH),
         ("MESSAGE_MAX_LINES", validation.MESSAGE_MAX_LINES),
         ("ROOM_MAX_LENGTH", rooms.ROOM_MAX_LENGTH),

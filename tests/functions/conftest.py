@@ -5,9 +5,8 @@ test share one fresh record of who holds which name (tests/conftest.py starts it
 import pytest
 
 from chat.config import Settings
-from chat.rate_limits import RateLimits
 from chat.web import create_app
-from devtools.functions import load_function
+from devtools.functions import generous_limits, load_function
 from tests.functions.helpers import session_header, settings_with
 
 
@@ -47,4 +46,4 @@ def on_emulator(emulator):
 @pytest.fixture
 def unlimited():
     """A real limiter that allows far more than any person sends (limits have their own tests)."""
-    return RateLimits(scale=10**6)
+    return generous_limits()

@@ -124,7 +124,8 @@ def hung_port():
     host.close()
 
 
-@pytest.mark.parametrize("where", ["closed_port", "hung_port"])
+# A hung host is waited out to its timeout: slow.
+@pytest.mark.parametrize("where", ["closed_port", pytest.param("hung_port", marks=pytest.mark.slow)])
 def test_a_dead_or_hung_host_is_a_502_well_before_the_browser_gives_up(function, where, request):
     settings = Settings.from_environment(
         {"ABLY_API_KEY": "local.dev:any-secret", "ABLY_ENDPOINT": f"http://127.0.0.1:{request.getfixturevalue(where)}"}

@@ -13,10 +13,8 @@ from hypothesis import strategies as st
 
 from chat.config import Settings
 from chat.names import name_key
-from chat.rate_limits import RateLimits
-from chat.web import create_app
 from devtools.emulator import running_emulator
-from devtools.functions import load_function
+from devtools.functions import function_app
 from tests.functions.helpers import session_header
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
@@ -56,9 +54,7 @@ def apps():
     with running_emulator() as emulator:
         settings = Settings.from_environment({"ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url})
         clients = {
-            path: create_app(
-                load_function(path).routes, settings=settings, limits=RateLimits(scale=10**6)
-            ).test_client()
+            path: function_app(path, settings).test_client()
             for path in ("api/sendMessage.py", "api/ably/auth.py", "api/session.py")
         }
         yield clients, session_header(settings, "Ana")

@@ -57,6 +57,7 @@ def presence_requests(records) -> list[list[str]]:
     return requests
 
 
+@pytest.mark.slow  # 500 rooms of ably-python clients
 async def test_five_hundred_occupied_rooms_are_listed_and_counted(emulator, caplog):
     rooms = [f"room-{index:03d}" for index in range(ROOMS)]
     clients = await occupy(emulator, rooms)

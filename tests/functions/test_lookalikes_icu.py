@@ -14,8 +14,8 @@ import icu
 import pytest
 import regex
 
-from chat.names import name_key
-from chat.validation import InvalidField, clean_username
+from chat.names import clean_name, name_key
+from chat.validation import InvalidField
 
 _DEFAULT_IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
 
@@ -67,7 +67,7 @@ def icu_key(text: str, checker=_CHECKER) -> str:
 
 def allowed_in_a_name(char: str) -> bool:
     try:
-        clean_username(f"a{char}b")
+        clean_name(f"a{char}b", lookalikes=False)
         return True
     except InvalidField:
         return False

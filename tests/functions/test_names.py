@@ -85,6 +85,7 @@ def test_names_hold_only_ordinary_spaces(space):
     assert clean_name("Ana Maria") == "Ana Maria"
 
 
+@pytest.mark.slow  # every code point of Unicode
 def test_every_characters_key_is_its_own_key():
     """The skeleton and the fold reach a fixed point for every character, alone and after a letter."""
     unstable = [

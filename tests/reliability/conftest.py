@@ -2,9 +2,7 @@ import pytest
 
 from chat.ably_client import Ably
 from chat.config import Settings
-from chat.rate_limits import RateLimits
-from chat.web import create_app
-from devtools.functions import held_session, load_function
+from devtools.functions import function_app, held_session
 from tests.reliability.helpers import CLAIM
 
 
@@ -16,12 +14,7 @@ def send_message_to():
 
     def send_message_to(endpoint: str, key: str, **ably_options):
         settings = Settings.from_environment({"ABLY_API_KEY": key, "ABLY_ENDPOINT": endpoint})
-        app = create_app(
-            load_function("api/sendMessage.py").routes,
-            settings=settings,
-            ably=Ably(settings, **ably_options),
-            limits=RateLimits(scale=10**6),
-        )
+        app = function_app("api/sendMessage.py", settings, ably=Ably(settings, **ably_options))
         client, sessions = app.test_client(), {}
 
         def send(body: dict):

@@ -20,16 +20,17 @@ def ably_id(browser_id: str) -> str:
     return f"{CLAIM}:{browser_id}"
 
 
-def percentile(histogram: dict[int, int], fraction: float) -> int | None:
-    """The value below which `fraction` of the samples fall, from a {value: count} histogram (None if empty)."""
-    total = sum(histogram.values())
-    rank = fraction * total
-    seen = 0
-    for value in sorted(histogram):
-        seen += histogram[value]
-        if seen >= rank:
-            return value
-    return None
+def start_node_client(script: str, emulator_url: str, key: str, *, stdin: bool = False, **env: str) -> subprocess.Popen:
+    """tests/reliability/js/`script` under Node, against the emulator at `emulator_url` with `key` and
+    `env`; it reports on stdout, one line of text at a time (and reads stdin with `stdin`)."""
+    return subprocess.Popen(
+        [node_executable(), f"tests/reliability/js/{script}"],
+        cwd=ROOT,
+        env={**os.environ, "ABLY_EMULATOR_URL": emulator_url, "ABLY_EMULATOR_KEY": key, **env},
+        stdin=subprocess.PIPE if stdin else None,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 class ChatWatcher:
@@ -37,14 +38,7 @@ class ChatWatcher:
     the default options a real client has, reporting its connection states and the messages it gets."""
 
     def __init__(self, emulator_url: str, key: str):
-        env = {**os.environ, "ABLY_EMULATOR_URL": emulator_url, "ABLY_EMULATOR_KEY": key}
-        self.process = subprocess.Popen(
-            [node_executable(), "tests/reliability/js/watch-chat.mjs"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        self.process = start_node_client("watch-chat.mjs", emulator_url, key)
         self.states: list[str] = []
         self.message_ids: list[str] = []
         self.attached = False

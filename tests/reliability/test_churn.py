@@ -10,15 +10,13 @@ uses larger values).
 import asyncio
 import json
 import os
-import subprocess
 import threading
 import time
 
 from ably import AblyRealtime, AblyRest
 
 from chat.rooms import channel_for
-from devtools import ROOT
-from devtools.node import node_executable
+from tests.reliability.helpers import start_node_client
 
 SUBSCRIBERS = int(os.environ.get("CHURN_SUBSCRIBERS", "20"))
 PY_SUBSCRIBERS = int(os.environ.get("CHURN_PY_SUBSCRIBERS", "3"))
@@ -95,20 +93,13 @@ class PythonSubscribers:
 
 
 def test_churn_loses_and_duplicates_nothing(emulator, send_message):
-    env = {
-        **os.environ,
-        "ABLY_EMULATOR_URL": emulator.url,
-        "ABLY_EMULATOR_KEY": emulator.key,
-        "CHURN_SUBSCRIBERS": str(SUBSCRIBERS),
-        "CHURN_CHANNELS": ",".join(CHANNELS),
-    }
-    node = subprocess.Popen(
-        [node_executable(), "tests/reliability/js/churn-subscribers.mjs"],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+    node = start_node_client(
+        "churn-subscribers.mjs",
+        emulator.url,
+        emulator.key,
+        stdin=True,
+        CHURN_SUBSCRIBERS=str(SUBSCRIBERS),
+        CHURN_CHANNELS=",".join(CHANNELS),
     )
     python_subscribers = None
     try:

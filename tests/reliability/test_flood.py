@@ -99,34 +99,22 @@ async def blast(session, emulator) -> None:
     await ws.close()
 
 
+def message_of(size: int) -> str:
+    """A MESSAGE frame on the flood channel whose data is `size` characters."""
+    frame = {"action": Action.MESSAGE, "channel": "flood", "msgSerial": 0, "messages": [{"data": "x" * size}]}
+    return json.dumps(frame)
+
+
 async def oversized_frames(session, emulator) -> None:
     for _ in range(BAD_CONNECTIONS):
         ws = await open_raw(session, emulator)
-        await ws.send_str(
-            json.dumps(
-                {
-                    "action": Action.MESSAGE,
-                    "channel": "flood",
-                    "msgSerial": 0,
-                    "messages": [{"data": "x" * OVER_ABLY_LIMIT}],
-                }
-            )
-        )
+        await ws.send_str(message_of(OVER_ABLY_LIMIT))
         frames, _ = await outcome(ws)
         assert [f["error"]["code"] for f in frames] == [40009]
 
         ws = await open_raw(session, emulator)
         with contextlib.suppress(ConnectionError):  # the server may hang up before the frame is all sent
-            await ws.send_str(
-                json.dumps(
-                    {
-                        "action": Action.MESSAGE,
-                        "channel": "flood",
-                        "msgSerial": 0,
-                        "messages": [{"data": "x" * OVER_AIOHTTP_LIMIT}],
-                    }
-                )
-            )
+            await ws.send_str(message_of(OVER_AIOHTTP_LIMIT))
         frames, close_code = await outcome(ws)
         assert frames == []
         assert close_code in (aiohttp.WSCloseCode.MESSAGE_TOO_BIG, aiohttp.WSCloseCode.ABNORMAL_CLOSURE)

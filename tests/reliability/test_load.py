@@ -10,11 +10,11 @@ import json
 import os
 import subprocess
 import time
+from collections import Counter
 
-from devtools import ROOT
-from devtools.node import node_executable
+from bench.stats import median, p99
 from devtools.processes import memory_mib
-from tests.reliability.helpers import percentile
+from tests.reliability.helpers import start_node_client
 
 CONNECTIONS = int(os.environ.get("LOAD_CONNECTIONS", "200"))
 HOLD_S = float(os.environ.get("LOAD_HOLD_S", "10"))
@@ -25,20 +25,13 @@ NODE_PROCESSES = 2  # ably-js is single-threaded: two processes, one per core
 
 
 def start_subscribers(emulator, count: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "ABLY_EMULATOR_URL": emulator.url,
-        "ABLY_EMULATOR_KEY": emulator.key,
-        "LOAD_CONNECTIONS": str(count),
-        "LOAD_HEARTBEAT_MS": str(HEARTBEAT_MS),
-    }
-    return subprocess.Popen(
-        [node_executable(), "tests/reliability/js/load-subscribers.mjs"],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+    return start_node_client(
+        "load-subscribers.mjs",
+        emulator.url,
+        emulator.key,
+        stdin=True,
+        LOAD_CONNECTIONS=str(count),
+        LOAD_HEARTBEAT_MS=str(HEARTBEAT_MS),
     )
 
 
@@ -84,10 +77,10 @@ def test_held_connections_each_get_every_message_once(emulator, send_message):
             node.wait()
     peak_rss = memory_mib(emulator.process.pid, "VmHWM")
 
-    histogram = {}
+    histogram: Counter[int] = Counter()
     for report in reports:
         for latency, count in report["latencyHistogram"].items():
-            histogram[int(latency)] = histogram.get(int(latency), 0) + count
+            histogram[int(latency)] += count
     deliveries = sum(r["deliveries"] for r in reports)
     # Time the emulator was busy fanning out: from each burst's first send to its last arrival anywhere.
     busy_ms = sum(max(r["lastArrival"].get(i, start) for r in reports for i in ids) - start for start, ids in bursts)
@@ -96,7 +89,7 @@ def test_held_connections_each_get_every_message_once(emulator, send_message):
         f"\nload: {sum(r['connections'] for r in reports)} connections opened in {opening_ms / 1000:.1f} s, "
         f"held {HOLD_S:.0f} s with {sum(r['heartbeats'] for r in reports)} heartbeats; "
         f"{len(published)} messages -> {deliveries} deliveries, {rate:.0f}/s while fanning out; "
-        f"latency p50 {percentile(histogram, 0.5)} ms, p99 {percentile(histogram, 0.99)} ms; "
+        f"latency p50 {median(histogram.elements()):.0f} ms, p99 {p99(histogram.elements()):.0f} ms; "
         f"emulator RSS idle {idle_rss:.0f} MiB, connected {connected_rss:.0f} MiB, peak {peak_rss:.0f} MiB"
     )
 

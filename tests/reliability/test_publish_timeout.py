@@ -132,6 +132,18 @@ def settle(watcher: ChatWatcher, send) -> None:
     watcher.wait_for_message(ably_id(marker))
 
 
+def assert_kept_once(message_id: str, watcher: ChatWatcher, emulator, send, story: str) -> None:
+    """Once everything sent has arrived, `message_id` was delivered once and is in history once.
+    `story` says what happened; its {} is the publish timeout."""
+    settle(watcher, send)
+    print(
+        f"\npublish timeout, {story.format(f'{PUBLISH_TIMEOUT_S} s')}, "
+        f"{watcher.message_ids.count(message_id)} delivery, {stored_copies(emulator, message_id)} in history"
+    )
+    assert watcher.message_ids.count(message_id) == 1
+    assert stored_copies(emulator, message_id) == 1
+
+
 def test_a_publish_whose_answer_is_lost_is_retried_and_kept_once(proxy, send_through_proxy, watcher, emulator):
     body = {"username": "Ana", "message": "did this get through?", "id": "lost-answer-1"}
     proxy.lose_responses = True
@@ -143,13 +155,7 @@ def test_a_publish_whose_answer_is_lost_is_retried_and_kept_once(proxy, send_thr
     retry = send_through_proxy(body)
     assert retry.status_code == 200 and retry.get_json()["id"] == message_id
 
-    settle(watcher, send_through_proxy)
-    print(
-        f"\npublish timeout, answer lost: 502 after {PUBLISH_TIMEOUT_S} s, retry 200, "
-        f"{watcher.message_ids.count(message_id)} delivery, {stored_copies(emulator, message_id)} in history"
-    )
-    assert watcher.message_ids.count(message_id) == 1
-    assert stored_copies(emulator, message_id) == 1
+    assert_kept_once(message_id, watcher, emulator, send_through_proxy, "answer lost: 502 after {}, retry 200")
 
 
 def test_a_publish_held_up_past_the_retry_is_kept_once(proxy, send_through_proxy, watcher, emulator):
@@ -163,10 +169,5 @@ def test_a_publish_held_up_past_the_retry_is_kept_once(proxy, send_through_proxy
     proxy.held_released.set()  # the first attempt finally arrives, after the retry
     assert proxy.held_answered.wait(10), "the held publish never reached the emulator"
 
-    settle(watcher, send_through_proxy)
-    print(
-        f"\npublish timeout, request late: 502 after {PUBLISH_TIMEOUT_S} s, retry 200, late original arrived, "
-        f"{watcher.message_ids.count(message_id)} delivery, {stored_copies(emulator, message_id)} in history"
-    )
-    assert watcher.message_ids.count(message_id) == 1
-    assert stored_copies(emulator, message_id) == 1
+    story = "request late: 502 after {}, retry 200, late original arrived"
+    assert_kept_once(message_id, watcher, emulator, send_through_proxy, story)

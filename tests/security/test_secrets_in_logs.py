@@ -10,11 +10,9 @@ import logging
 import pytest
 
 from chat.config import Settings
-from chat.rate_limits import RateLimits
 from chat.sessions import Sessions, new_claim_id
-from chat.web import create_app
 from devtools.emulator import running_emulator
-from devtools.functions import load_function
+from devtools.functions import function_app
 
 SECRET = "a-secret-that-must-not-leak"
 KEY = f"local.logs:{SECRET}"
@@ -59,7 +57,7 @@ def every_log_line():
 
 def run_every_function(settings: Settings) -> list:
     apps = {
-        path: create_app(load_function(path).routes, settings=settings, limits=RateLimits(scale=100)).test_client()
+        path: function_app(path, settings).test_client()
         for path in ("api/session.py", "api/ably/auth.py", "api/sendMessage.py", "api/rooms.py")
     }
     claimed = apps["api/session.py"].post("/api/session", json={"username": "Ana"})

@@ -2,17 +2,15 @@
 browser's SDK: a token that runs out is renewed through the token function and the connection
 resumes with nothing lost; an expired token is refused."""
 
-import threading
+import contextlib
 
 import pytest
-from werkzeug.serving import make_server
 
 from chat.config import Settings
-from chat.rate_limits import RateLimits
-from chat.web import create_app
 from devtools.emulator import running_emulator
-from devtools.functions import held_session, load_function
+from devtools.functions import function_app, held_session
 from devtools.node import run_node_suite
+from tests.support.http import serving_app
 
 TOKEN_TTL_S = 5  # the shortest ABLY_TOKEN_TTL allows
 
@@ -20,24 +18,15 @@ TOKEN_TTL_S = 5  # the shortest ABLY_TOKEN_TTL allows
 @pytest.fixture
 def served():
     """The token and send functions on real HTTP ports, against an emulator, with 5-second tokens."""
-    with running_emulator() as emulator:
+    with running_emulator() as emulator, contextlib.ExitStack() as stack:
         settings = Settings.from_environment(
             {"ABLY_API_KEY": emulator.key, "ABLY_ENDPOINT": emulator.url, "ABLY_TOKEN_TTL": str(TOKEN_TTL_S)}
         )
-        servers = {}
-        for name, path in (("auth", "api/ably/auth.py"), ("send", "api/sendMessage.py")):
-            app = create_app(load_function(path).routes, settings=settings, limits=RateLimits(scale=100))
-            servers[name] = make_server("127.0.0.1", 0, app, threaded=True)
-            threading.Thread(target=servers[name].serve_forever, daemon=True).start()
-        try:
-            yield (
-                {name: f"http://127.0.0.1:{server.server_port}" for name, server in servers.items()},
-                settings,
-                emulator,
-            )
-        finally:
-            for server in servers.values():
-                server.shutdown()
+        urls = {
+            name: stack.enter_context(serving_app(function_app(path, settings)))
+            for name, path in (("auth", "api/ably/auth.py"), ("send", "api/sendMessage.py"))
+        }
+        yield urls, settings, emulator
 
 
 def test_short_lived_tokens_are_renewed_and_expired_ones_refused(served):

@@ -1,9 +1,12 @@
-"""HTTP for the suites: checks on the functions' answers, Basic auth, and small servers of their own."""
+"""HTTP for the suites: checks on the functions' answers, Basic auth, and servers of their own (a small
+handler, or one of the functions served over real HTTP)."""
 
 import base64
 import contextlib
 import http.server
 import threading
+
+from werkzeug.serving import make_server
 
 
 def assert_json_error(response, status: int, field: str | None = None, mentions: str | None = None) -> dict:
@@ -43,11 +46,24 @@ class QuietHandler(http.server.BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def serving(handler, port: int = 0):
     """A threaded HTTP server with `handler` on 127.0.0.1 (on `port`, or a free one); yields its port."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    with _running(http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)) as server:
+        yield server.server_address[1]
+
+
+@contextlib.contextmanager
+def serving_app(app):
+    """A WSGI app (a function's Flask app) served by Werkzeug, threaded, on a free port of 127.0.0.1:
+    for clients that need real HTTP, such as ably-js. Yields its base URL."""
+    with _running(make_server("127.0.0.1", 0, app, threaded=True)) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
+
+
+@contextlib.contextmanager
+def _running(server: http.server.HTTPServer):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield server.server_address[1]
+        yield server
     finally:
         server.shutdown()
         server.server_close()

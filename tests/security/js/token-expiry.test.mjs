@@ -18,6 +18,15 @@ after(() => clients.forEach((client) => client.close()));
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Resolves once `condition()` holds, polled; rejects, naming `what`, after `timeoutMs`. */
+async function waitFor(condition, what, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
 async function send(text, id) {
   const response = await fetch(sendUrl, {
     method: 'POST',
@@ -46,9 +55,9 @@ test('a token that runs out is renewed and the connection resumes, with nothing 
   const until = Date.now() + ttlMs * 2.5; // two expiries at least
   for (let n = 0; Date.now() < until; n += 1) {
     sent.push(await send(`while the token runs out #${n}`, `expiry-${n}`));
-    await sleep(250);
+    await sleep(250); // spread the sends over the expiries
   }
-  await sleep(1000);
+  await waitFor(() => received.length >= sent.length && client.connection.state === 'connected', 'every message');
 
   assert.notEqual(client.auth.tokenDetails.token, firstToken, 'the token was renewed');
   assert.equal(client.auth.tokenDetails.clientId, 'Eve');
@@ -65,7 +74,7 @@ test('an expired token is refused', async () => {
   const tokenRequest = await response.json();
   const issuer = new Ably.Rest({ ...where, authCallback: (_, done) => done(null, tokenRequest) });
   const token = await issuer.auth.authorize();
-  await sleep(token.expires - Date.now() + 500);
+  await sleep(token.expires - Date.now() + 500); // until the clock has passed the token's expiry
   // Asked directly: ably-js would wrap the refusal in its own "cannot renew" error (40171).
   const refused = await fetch(`${realtime.origin}/channels/chat/messages`, {
     headers: { authorization: `Bearer ${Buffer.from(token.token).toString('base64')}`, accept: 'application/json' },
