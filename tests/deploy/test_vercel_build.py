@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from devtools import ROOT
 from devtools.vercel_build import function_dirs, vercel_build
 
 FUNCTIONS = {
@@ -120,10 +121,18 @@ def test_the_site_is_the_built_pages_and_their_hashed_bundles(build_output):
         linked = re.findall(r'(?:src|href)="(/assets/[^"]+)"', (static / page).read_text())
         assert sorted(Path(url).suffix for url in linked) == [".css", ".js"], page
         assets.update(linked)
+    # What the room's script loads once it is live (public/js/later/), under hashed names too.
+    later = {
+        url
+        for url in ("/" + str(path.relative_to(static)) for path in (static / "assets").glob("*.js"))
+        if Path(url).name.rsplit("-", 1)[0] in {source.stem for source in (ROOT / "public/js/later").glob("*.js")}
+    }
+    scripts = [url for url in assets | later if url.endswith(".js")]
     shipped = {"/" + str(path.relative_to(static)) for path in static.rglob("*") if path.is_file()}
-    assert shipped == {"/index.html", "/room.html", *assets, *(url + ".map" for url in assets)}, (
-        "no loose modules or sources"
-    )
+    licences = {url + ".LEGAL.txt" for url in scripts} & shipped  # ably-js's licence, beside the bundle holding it
+    assert licences, "ably-js's licence ships"
+    expected = {"/index.html", "/room.html", "/404.html", *assets, *later, *licences}
+    assert shipped == expected | {url + ".map" for url in assets | later}, "no loose modules or sources"
 
 
 def test_security_headers_everywhere_and_long_caching_for_hashed_files_only(build_output):
@@ -155,3 +164,10 @@ def test_room_links_are_served_the_room_page(build_output):
     rewrites = [route for route in config["routes"] if re.match(r"/room(\?|$)", route.get("dest", ""))]
     assert any(re.fullmatch(route["src"], "/r/team-a") for route in rewrites), config["routes"]
     assert not any(re.fullmatch(route["src"], "/r/a/b") for route in rewrites)
+
+
+def test_unknown_paths_get_our_404_page_with_status_404(build_output):
+    config = json.loads((build_output / "config.json").read_text())
+    after_error = config["routes"][config["routes"].index({"handle": "error"}) + 1 :]
+    assert any(route.get("status") == 404 and route.get("dest") == "/404" for route in after_error), config["routes"]
+    assert (build_output / "static" / "404.html").read_text().count("<h1") == 1
