@@ -126,10 +126,11 @@ export function start({ log, identity, render, pending, doc = document, post = c
     for (const row of rows) if (row.dataset.id) decorate(row);
     if (atBottom) scroller.scrollTop = scroller.scrollHeight; // as the view follows, never otherwise
     // A row drawn afresh (a reaction arrived) takes the focus with it: back onto the same control.
-    if (focused && !list.contains(doc.activeElement) && doc.activeElement === doc.body) focusIn(...focused);
+    if (focused && doc.activeElement === doc.body) focusIn(...focused);
   }
 
-  const focusIn = (id, selector) => list.querySelector(`li[data-id="${CSS.escape(id)}"] ${selector}`)?.focus();
+  const focusIn = (id, selector) => list.querySelector(`li[data-id="${CSS.escape(id)}"] ${selector}`)
+    ?.focus({ preventScroll: true });
   function togglePicker(id) {
     if (!picking.delete(id)) picking.add(id);
     redecorate();
@@ -142,7 +143,9 @@ export function start({ log, identity, render, pending, doc = document, post = c
     focused = control && [control.closest('li').dataset.id, emoji ? `[data-emoji="${emoji}"]` : `[data-change=${change}]`];
   });
   list.addEventListener('focusout', (event) => {
-    if (event.relatedTarget) focused = null; // moved somewhere on purpose
+    queueMicrotask(() => { // the reader moved on, unless the control went with its row
+      if (event.target.isConnected && !list.contains(doc.activeElement)) focused = null;
+    });
   });
   new MutationObserver((records) => redecorate(records.flatMap((record) => [...record.addedNodes])))
     .observe(list, { childList: true });
