@@ -19,6 +19,7 @@ SECTIONS = {  # module in bench/ -> heading
     "publish": "1. Publish path",
     "cold_start": "2. Cold start",
     "fanout": "3–4. End-to-end delivery and fan-out throughput",
+    "changes": "3–4 (changes). Edits and reactions, end to end",
     "client_weight": "5. Client weight",
 }
 

@@ -10,6 +10,10 @@
 //   {"event":"report","arrivals":[..]}    answer to {"command":"report"}: per message since the
 //                                         last report, {seq, sentMs, latenciesMs, lastArrivalMs}
 //   {"event":"closed"}                    answer to {"command":"close"}, then the process exits
+//   {"event":"expecting"}                 answer to {"command":"expect","serial":S,"seq":N}: the next
+//                                         reaction summary for message S counts as message N, its
+//                                         latencies reported as arrival times (the sender knows when it left)
+// An edit (message.update) carries "SEQ SENT_MS" as a new message does.
 import readline from 'node:readline';
 import Ably from 'ably';
 import WebSocket from 'ws';
@@ -22,9 +26,15 @@ const emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
 let arrivals = new Map(); // seq -> {seq, sentMs, latenciesMs, lastArrivalMs}
 
+const expectedSummaries = new Map(); // message serial -> the seq its next summary stands for
+
 function onChatText(text) {
-  const arrivedMs = nowMs();
   const [seq, sentMs] = text.split(' ').map(Number);
+  onArrival(seq, sentMs);
+}
+
+function onArrival(seq, sentMs) {
+  const arrivedMs = nowMs();
   let record = arrivals.get(seq);
   if (!record) {
     record = { seq, sentMs, latenciesMs: [], lastArrivalMs: 0 };
@@ -42,7 +52,10 @@ async function ablySubscriber() {
     transports: ['web_socket'], logLevel: 0,
     connectivityCheckUrl: `${url}/is-the-internet-up.txt`, wsConnectivityCheckUrl: `ws://${host}/ws-up`,
   });
-  await client.channels.get('chat').subscribe('message', (message) => onChatText(message.data.text));
+  await client.channels.get('chat').subscribe((message) => {
+    if (message.action !== 'message.summary') onChatText(message.data.text);
+    else if (expectedSummaries.has(message.serial)) onArrival(expectedSummaries.get(message.serial), 0);
+  });
   return { close: () => new Promise((resolve) => { client.connection.once('closed', resolve); client.close(); }) };
 }
 
@@ -63,8 +76,11 @@ for (let first = 0; first < count; first += batchSize) {
 emit({ event: 'ready', connectMs: nowMs() - started });
 
 readline.createInterface({ input: process.stdin }).on('line', async (line) => {
-  const { command } = JSON.parse(line);
-  if (command === 'report') {
+  const { command, serial, seq } = JSON.parse(line);
+  if (command === 'expect') {
+    expectedSummaries.set(serial, seq);
+    emit({ event: 'expecting' });
+  } else if (command === 'report') {
     emit({ event: 'report', arrivals: [...arrivals.values()] });
     arrivals = new Map();
   } else if (command === 'close') {

@@ -5,8 +5,8 @@ or a delete publishes a new version in the original's place, and reactions are a
 Ably sums up per message. Only the author may edit or delete: the author is whoever holds the claim
 whose id prefixes the message's id (chat/messages.py, and each edit's version records it again),
 under the name the message carries. A delete
-replaces the data, so the text is gone from what Ably serves as the message; no function here
-reads older versions back.
+replaces the data with one whose text is empty, so the text is gone from what Ably serves as the
+message; no function here reads older versions back.
 """
 
 import re
@@ -60,9 +60,13 @@ def edit_message(ably: Ably, session: Session, serial: str, text: str) -> dict:
 
 
 def delete_message(ably: Ably, session: Session, serial: str) -> dict:
-    """Delete `session`'s holder's message: its data keeps who wrote it and when, never the text."""
+    """Delete `session`'s holder's message: its data keeps who wrote it and when, and an empty text.
+
+    The data is always given in full: Ably's update and delete patch the latest version, so a delete
+    that left `data` out would keep the text."""
     original = _own_message(ably, session, serial, "delete")
     data = {key: original.data[key] for key in ("username", "date", "type") if key in original.data}
+    data["text"] = ""
     version = _change(ably, session, original, data, "delete")
     return {"serial": serial, "version": version}
 

@@ -15,6 +15,9 @@ from devtools.processes import stop
 from emulator import DEFAULT_KEY
 
 READY_PATTERN = re.compile(r"ready on http://(?P<host>[^:/\s]+):(?P<port>\d+)")
+# Edits, deletes and reactions need Ably's mutable-messages rule on every channel the rooms use: the
+# default room's `chat` and the `chat:` namespace (`make dev` and the suites alike).
+MUTABLE_RULES = ("--mutable-messages", "chat", "--mutable-messages", "chat:*")
 
 
 @dataclass

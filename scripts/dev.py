@@ -35,6 +35,7 @@ from devtools.dev_ports import (
     requested_port,
 )
 from devtools.dev_settings import check_dotenv_overrides_nothing, configured_settings, describe_realtime, dotenv_lines
+from devtools.emulator import MUTABLE_RULES
 from devtools.redis import redis_command, redis_url, wait_until_answering
 from devtools.tcp_ports import free_port
 from emulator import DEFAULT_KEY
@@ -45,8 +46,6 @@ FUNCTION_PATHS = tuple(
     for path in sorted((ROOT / "api").rglob("*.py"))
     if not any(part.startswith("_") for part in path.relative_to(ROOT).parts)
 )
-# Edits, deletes and reactions need Ably's mutable-messages rule on every channel the rooms use.
-MUTABLE_RULES = ("--mutable-messages", "chat", "--mutable-messages", "chat:*")
 READY_CHECKS = ("/", "/api/rooms")  # a page and a function: ready means both really answer
 
 EMULATOR_START_TIMEOUT_S = 30

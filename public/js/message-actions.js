@@ -13,6 +13,10 @@ import {
 export function createChanges({ log, identity, render, post, ask }) {
   let editing = null; // the id of the message being edited
   const problems = new Map(); // id → what went wrong with the last change asked of it
+  // A history page (untilAttach) is read after the attach, so a live summary that reached us on this
+  // connection may be newer than the one the page carries: serial → the connection it arrived on.
+  let connection = 0;
+  const liveSummaries = new Map();
 
   const find = (id) => log.get(id);
   const bySerial = (serial) => log.entries.find((entry) => entry.serial === serial);
@@ -37,23 +41,30 @@ export function createChanges({ log, identity, render, post, ask }) {
     problem: (id) => problems.get(id) ?? null,
     canEdit: (entry) => isEditable(entry, identity.claimId),
 
-    /** A new version or a summary from Ably (live or from history). */
+    /**
+     * A new version or a summary from Ably, live or from history (a message in its latest version, its
+     * summary inside). Versions are ordered by their serials; summaries carry none, so a live one wins
+     * over what a history page read on the same connection says.
+     */
     receive(message) {
       const change = changeFromAbly(message);
       if (!change) return;
+      if (message.action === 'message.summary') liveSummaries.set(change.serial, connection);
+      else if (liveSummaries.get(change.serial) === connection) change.reactions = null;
       const known = bySerial(change.serial);
       if (known) {
         const changed = applyChange(known, change);
-        if (changed !== known) {
-          // A new object in its place (its time keeps its place): the view draws the row afresh.
-          log.remove(known.id);
-          log.receive(changed);
-        }
+        // A new object in its place, live or on an older page: the view draws the row afresh.
+        if (changed !== known) log.replace(changed);
         if (changed.deleted && editing === known.id) editing = null;
       } else {
         const entry = entryFromChange(message, change);
         if (entry) log.receive(entry);
       }
+    },
+    /** The connection is back (continuity may be lost): the next history page knows more than any live summary. */
+    reconnected() {
+      connection += 1;
     },
 
     startEdit(id) {

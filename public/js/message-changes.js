@@ -25,14 +25,18 @@ export function reactionsOf(message) {
 }
 
 /**
- * What an Ably message other than a new one says about the message with its serial:
- * {serial, reactions} for a summary; {serial, version, edited, deleted, text, username, claim, reactions}
+ * What an Ably message says about a change of the message with its serial: {serial, reactions} for a
+ * summary or a new message that carries one; {serial, version, edited, deleted, text, username, claim, reactions}
  * for a new version. Null when it is not a well-formed change of a chat message.
  */
 export function changeFromAbly(message) {
   const serial = message?.serial;
   if (typeof serial !== 'string' || !serial) return null;
   if (message.action === 'message.summary') return { serial, reactions: reactionsOf(message) ?? {} };
+  // A message as history shows it carries its summary.
+  if (!message.action || message.action === 'message.create') {
+    return { serial, reactions: reactionsOf(message) ?? {} };
+  }
   if (message.action !== 'message.update' && message.action !== 'message.delete') return null;
   const data = message.data;
   if (data === null || typeof data !== 'object' || typeof data.username !== 'string') return null;
@@ -55,7 +59,8 @@ export function changeFromAbly(message) {
  * changes nothing but what it knows of reactions. It keeps its id, time and place.
  */
 export function applyChange(entry, change) {
-  const reactions = change.reactions ?? entry.reactions;
+  const same = JSON.stringify(change.reactions ?? {}) === JSON.stringify(entry.reactions ?? {});
+  const reactions = change.reactions && !same ? change.reactions : entry.reactions;
   if (change.version === undefined || (entry.version ?? '') >= change.version || entry.deleted) {
     return reactions === entry.reactions ? entry : { ...entry, reactions };
   }

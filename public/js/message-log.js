@@ -72,7 +72,7 @@ export class MessageLog {
   }
 
   get(id) {
-    return this.#entries.find((entry) => entry.id === id) ?? this.#earlier.find((entry) => entry.id === id);
+    return this.entries.find((entry) => entry.id === id);
   }
 
   /** Adds an older page of history (entries in any order) before everything shown. */
@@ -158,6 +158,12 @@ export class MessageLog {
 
   remove(id) {
     this.#entries = this.#entries.filter((entry) => entry.id !== id);
+  }
+
+  /** Puts a changed entry (an edit, a reaction) in place of the one with its id, on an older page too. */
+  replace(entry) {
+    this.#earlier = this.#earlier.map((old) => (old.id === entry.id ? { ...entry, seq: old.seq } : old));
+    this.#update(entry.id, [entry.status], entry);
   }
 
   /** The reader went back to the live view: older pages are let go, so memory stays bounded. */

@@ -122,13 +122,12 @@ export function openRoom({
     messages(ablyMessages) {
       const added = [];
       for (const message of ablyMessages) {
-        if (message.action && message.action !== 'message.create') {
-          receiveChange(message);
-          continue;
+        if (!message.action || message.action === 'message.create') {
+          const entry = entryFromAbly(message);
+          if (entry && log.receive(entry)) added.push(entry);
+          else if (!entry) console.warn('Skipped a malformed chat message', message);
         }
-        const entry = entryFromAbly(message);
-        if (entry && log.receive(entry)) added.push(entry);
-        else if (!entry) console.warn('Skipped a malformed chat message', message);
+        receiveChange(message); // a new version, a summary, or a message from history with its summary
       }
       countUnread(added);
       render();
@@ -210,6 +209,7 @@ export function openRoom({
       try {
         const { messages, hasEarlier } = await session.loadEarlier();
         log.addEarlier(messages.map(entryFromAbly).filter(Boolean));
+        messages.forEach(receiveChange); // their edits, deletes and reactions
         history = hasEarlier && log.canAddEarlier ? 'more' : 'none';
       } catch {
         history = 'error';

@@ -36,7 +36,8 @@ const BOTTOM_SLACK_PX = 48;
 /**
  * Starts editing and reactions in the room: `log`, `identity` and `render()` are room.js's; `pending`
  * holds the changes that arrived before this code did. The rows message-view.js draws are decorated
- * as they appear (it draws a row afresh whenever its entry changes). Returns receive(message).
+ * as they appear (it draws a row afresh whenever its entry changes). Returns receive(message), which
+ * changes the log and leaves drawing to the caller.
  */
 export function start({ log, identity, render, pending, doc = document, post = changeMessage, ask = (q) => confirm(q) }) {
   const list = doc.getElementById('message-list');
@@ -124,7 +125,28 @@ export function start({ log, identity, render, pending, doc = document, post = c
     const atBottom = scrollHeight - scrollTop - clientHeight <= BOTTOM_SLACK_PX;
     for (const row of rows) if (row.dataset.id) decorate(row);
     if (atBottom) scroller.scrollTop = scroller.scrollHeight; // as the view follows, never otherwise
+    // A row drawn afresh (a reaction arrived) takes the focus with it: back onto the same control.
+    if (focused && doc.activeElement === doc.body) focusIn(...focused);
   }
+
+  const focusIn = (id, selector) => list.querySelector(`li[data-id="${CSS.escape(id)}"] ${selector}`)
+    ?.focus({ preventScroll: true });
+  function togglePicker(id) {
+    if (!picking.delete(id)) picking.add(id);
+    redecorate();
+    focusIn(id, picking.has(id) ? '[role=group] button' : '[data-change=pick]');
+  }
+  let focused = null; // [row id, selector] of the control last focused in the list, until focus leaves it
+  list.addEventListener('focusin', (event) => {
+    const control = event.target.closest('button[data-change]');
+    const { emoji, change } = control?.dataset ?? {};
+    focused = control && [control.closest('li').dataset.id, emoji ? `[data-emoji="${emoji}"]` : `[data-change=${change}]`];
+  });
+  list.addEventListener('focusout', (event) => {
+    queueMicrotask(() => { // the reader moved on, unless the control went with its row
+      if (event.target.isConnected && !list.contains(doc.activeElement)) focused = null;
+    });
+  });
   new MutationObserver((records) => redecorate(records.flatMap((record) => [...record.addedNodes])))
     .observe(list, { childList: true });
 
@@ -140,13 +162,9 @@ export function start({ log, identity, render, pending, doc = document, post = c
       delete: () => changes.remove(id),
       save: () => changes.saveEdit(id, editor?.field.value ?? ''),
       cancel: () => stopEditing(),
-      pick: () => {
-        if (!picking.delete(id)) picking.add(id);
-        redecorate();
-        list.querySelector(`li[data-id="${CSS.escape(id)}"] [data-change=${picking.has(id) ? 'react' : 'pick'}]`)?.focus();
-      },
+      pick: () => togglePicker(id),
       react: () => {
-        picking.delete(id);
+        if (picking.delete(id)) focusIn(id, '[data-change=pick]');
         changes.react(id, target.dataset.emoji);
       },
     };
@@ -159,6 +177,8 @@ export function start({ log, identity, render, pending, doc = document, post = c
     composer.focus();
   }
   list.addEventListener('keydown', (event) => {
+    const picker = event.key === 'Escape' && event.target.closest('[role=group]');
+    if (picker) return togglePicker(picker.closest('li').dataset.id); // Esc closes it, back on its button
     if (!editor || event.target !== editor.field || event.isComposing) return;
     if (event.key === 'Escape') stopEditing();
     else if (event.key === 'Enter' && !event.shiftKey) {
@@ -173,13 +193,15 @@ export function start({ log, identity, render, pending, doc = document, post = c
     if (changes.editLast()) event.preventDefault();
   });
 
+  // Every time the page is live again: what a history page then reads outranks earlier live summaries.
+  const status = doc.getElementById('connection-status');
+  new MutationObserver(() => status.dataset.state === 'connected' && changes.reconnected())
+    .observe(status, { attributeFilter: ['data-state'] });
+
   for (const message of pending) changes.receive(message);
   render();
   redecorate();
-  return (message) => {
-    changes.receive(message);
-    render();
-  };
+  return changes.receive; // room.js draws the room after handing messages over
 }
 
 function mark(part) {

@@ -1,5 +1,6 @@
 """The pages as served are the production build: each runs from one hashed script and the hashed
-stylesheet; the lobby loads no ably-js and opens no realtime connection."""
+stylesheet (the room adds its editing and reactions from a second one once live); the lobby loads no
+ably-js and opens no realtime connection."""
 
 import re
 from urllib.parse import urlsplit
@@ -31,7 +32,7 @@ def test_the_lobby_runs_from_its_own_small_script_without_ably(live_app, new_pag
     assert failed == []
 
 
-def test_a_room_runs_from_one_hashed_script_and_one_hashed_stylesheet(live_app, new_page, tag):
+def test_a_room_runs_from_its_hashed_scripts_and_one_hashed_stylesheet(live_app, new_page, tag):
     page = new_page()
     requested, _, failed = watch(page)
     page.goto(f"{live_app.url}/r/bundle-{tag}")
@@ -39,8 +40,11 @@ def test_a_room_runs_from_one_hashed_script_and_one_hashed_stylesheet(live_app, 
     page.press("#username", "Enter")
     wait_until_live(page)
 
+    # Editing and reactions come once the room is live, from a second hashed script.
+    page.wait_for_function("document.adoptedStyleSheets.length > 0")  # the later script has run
     scripts, stylesheets = assets(requested, "script"), assets(requested, "stylesheet")
-    assert len(scripts) == 1 and re.fullmatch(r"/assets/room-page-[A-Z0-9]{8}\.js", scripts[0]), scripts
+    assert len(scripts) == 2 and re.fullmatch(r"/assets/room-page-[A-Z0-9]{8}\.js", scripts[0]), scripts
+    assert re.fullmatch(r"/assets/edit-react-[A-Z0-9]{8}\.js", scripts[1]), scripts
     assert len(stylesheets) == 1 and re.fullmatch(r"/assets/styles-[A-Z0-9]{8}\.css", stylesheets[0]), stylesheets
     assert page.evaluate("[...document.styleSheets].map((sheet) => sheet.cssRules.length)")[0] > 0
     assert failed == []

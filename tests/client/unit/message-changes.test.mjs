@@ -7,7 +7,7 @@ import { createChanges } from '../../../public/js/message-actions.js';
 import {
   applyChange, changeFromAbly, describeReaction, isEditable, lastEditable, REACTION_TYPE, reactionsOf, toggleReaction,
 } from '../../../public/js/message-changes.js';
-import { entryFromAbly, MessageLog } from '../../../public/js/message-log.js';
+import { entryFromAbly, MESSAGE_CAP, MessageLog } from '../../../public/js/message-log.js';
 
 const T0 = Date.UTC(2026, 10, 28, 9, 0, 0);
 const CLAIM = 'claim-ana';
@@ -188,5 +188,80 @@ describe('the controller', () => {
       ['react', { serial: 's-0002', reaction: '👍', remove: false }],
       ['react', { serial: 's-0002', reaction: '👍', remove: true }],
     ]);
+  });
+});
+
+describe('changes as room.js hands them over (every message to the log, then to the controller)', () => {
+  const ana = { username: 'Ana', claimId: CLAIM, withSession: (call) => call('session') };
+
+  function room() {
+    const log = new MessageLog();
+    const changes = createChanges({ log, identity: ana, render() {}, post: async () => ({}), ask: () => true });
+    const added = [];
+    const feed = (...messages) => {
+      for (const message of messages) {
+        const entry = message.action === 'message.create' && entryFromAbly(message);
+        if (entry && log.receive(entry)) added.push(entry.id);
+        changes.receive(message);
+      }
+    };
+    return { log, changes, feed, added };
+  }
+  const withSummary = (message, reactions) => ({ ...message, annotations: { summary: { [REACTION_TYPE]: reactions } } });
+  const erased = (n, version) => ({ ...deleted(n, version), data: { ...deleted(n, version).data, text: '' } });
+
+  test('history: reactions on an unedited message, an edit, a delete with its text cleared', () => {
+    const { log, feed } = room();
+    feed(withSummary(created(1), { '👍': { total: 2, clientIds: ['Bo', 'Cy'] } }), updated(2, 'a', 'fixed'), erased(3, 'a'));
+    assert.deepEqual(log.entries.map((e) => [e.text, Boolean(e.edited), Boolean(e.deleted)]),
+      [['text 1', false, false], ['fixed', true, false], ['', false, true]]);
+    assert.deepEqual(log.entries[0].reactions, { '👍': { count: 2, names: ['Bo', 'Cy'] } });
+  });
+
+  test('an edit, a summary and a delete reach a message on an older page, in its place', () => {
+    const { log, feed, changes } = room();
+    feed(...Array.from({ length: MESSAGE_CAP }, (_, i) => created(100 + i)));
+    const page = [created(1), withSummary(created(2), {})]; // as room.js's loadEarlier: the page, then its changes
+    log.addEarlier(page.map(entryFromAbly));
+    page.forEach(changes.receive);
+    feed(updated(1, 'a', 'fixed later'), summary(2, { '🎉': { total: 1, clientIds: ['Bo'] } }));
+    assert.deepEqual(log.entries.slice(0, 3).map((e) => [e.serial, e.text, Boolean(e.edited)]),
+      [['s-0001', 'fixed later', true], ['s-0002', 'text 2', false], ['s-0100', 'text 100', false]]);
+    assert.deepEqual(log.entries[1].reactions, { '🎉': { count: 1, names: ['Bo'] } });
+    assert.equal(log.entries.length, MESSAGE_CAP + 2);
+    assert.ok(changes.startEdit(`${CLAIM}:m1`), 'an older message of mine stays editable');
+    feed(erased(1, 'b'));
+    assert.ok(log.entries[0].deleted);
+    assert.equal(changes.editing, null, 'deleting ends its edit');
+  });
+
+  test('edits and summaries neither add rows nor push any out: the cap and the new-messages count stay', () => {
+    const { log, feed, added } = room();
+    feed(...Array.from({ length: MESSAGE_CAP }, (_, i) => created(i + 1)));
+    added.length = 0;
+    feed(updated(1, 'a', 'oldest, edited'), summary(1, { '👍': { total: 1, clientIds: ['Bo'] } }), erased(2, 'a'));
+    assert.deepEqual(added, []);
+    assert.equal(log.entries.length, MESSAGE_CAP);
+    assert.equal(log.entries[0].text, 'oldest, edited');
+  });
+
+  test('a history page read on this connection does not undo a newer live summary or version', () => {
+    const { log, feed } = room();
+    feed(created(1), summary(1, { '👍': { total: 2, clientIds: ['Ana', 'Bo'] } }), updated(1, 'b', 'second'));
+    // The page was read before those arrived: one reaction, an older version.
+    feed(withSummary(updated(1, 'a', 'first'), { '👍': { total: 1, clientIds: ['Ana'] } }));
+    feed(withSummary(created(1), { '👍': { total: 1, clientIds: ['Ana'] } }));
+    assert.equal(log.entries[0].text, 'second');
+    assert.deepEqual(log.entries[0].reactions, { '👍': { count: 2, names: ['Ana', 'Bo'] } });
+  });
+
+  test('after a reconnection the history page outranks the summaries heard before it', () => {
+    const { log, feed, changes } = room();
+    feed(created(1), summary(1, { '👍': { total: 1, clientIds: ['Ana'] } }));
+    changes.reconnected(); // continuity lost: Bo reacted and Ana took hers back meanwhile
+    feed(withSummary(created(1), { '😂': { total: 1, clientIds: ['Bo'] } }));
+    assert.deepEqual(log.entries[0].reactions, { '😂': { count: 1, names: ['Bo'] } });
+    feed(created(1)); // a page without reactions: none are left
+    assert.deepEqual(log.entries[0].reactions, {});
   });
 });

@@ -5,6 +5,9 @@
 // "cut" (so that every subscriber starts attached), then reads one line, a JSON object of the
 // message ids /api/sendMessage accepted per channel, waits until every subscriber has its room's
 // (or gives up), and prints a JSON summary, with any message from another room as `foreign`.
+// Edits, deletes and reactions are kept apart: each subscriber folds them into the latest state of
+// each changed message (`changes`: serial -> {version, deleted, text, reactions}), which the same
+// line's `expected` (what the emulator serves) is waited for.
 import net from 'node:net';
 import readline from 'node:readline';
 import { once } from 'node:events';
@@ -49,7 +52,11 @@ function subscribe(index) {
     state.seen.set(id, (state.seen.get(id) ?? 0) + 1);
     list.push(id);
   };
-  channel.subscribe('message', (message) => record(message.id, state.live));
+  state.changes = {};
+  channel.subscribe((message) => {
+    if (!message.action || message.action === 'message.create') record(message.id, state.live);
+    else noteChange(state.changes, message);
+  });
   // Continuity lost (the resume window passed): fill the gap from history, skipping what we have.
   const backfill = async (change) => {
     if (change.resumed || !state.attachedOnce) return;
@@ -57,12 +64,30 @@ function subscribe(index) {
     const page = await channel.history({ limit: 1000 });
     for (const message of page.items.reverse()) {
       if (!state.seen.has(message.id)) record(message.id, state.recovered);
+      if (message.version?.serial !== message.serial) noteChange(state.changes, message);
+      if (Object.keys(message.annotations?.summary ?? {}).length) noteChange(state.changes, { ...message, action: 'message.summary' });
     }
   };
   channel.on('attached', backfill);
   channel.on('update', backfill);
   state.ready = channel.attach().then(() => { state.attachedOnce = true; });
   return state;
+}
+
+const REACTIONS = 'reaction:distinct.v1';
+
+/** Folds a new version (newest by version serial wins) or a summary (the latest wins) into `changes`. */
+function noteChange(changes, message) {
+  const known = changes[message.serial] ?? { version: null, deleted: false, text: null, reactions: {} };
+  if (message.action === 'message.summary') {
+    const summary = message.annotations?.summary?.[REACTIONS] ?? {};
+    const people = Object.entries(summary).sort().map(([emoji, { clientIds }]) => [emoji, [...clientIds].sort()]);
+    known.reactions = Object.fromEntries(people.filter(([, names]) => names.length));
+  } else if (known.version === null || message.version.serial > known.version) {
+    const deleted = message.action === 'message.delete';
+    Object.assign(known, { version: message.version.serial, deleted, text: message.data?.text ?? null });
+  }
+  changes[message.serial] = known;
 }
 
 const subscribers = Array.from({ length: subscriberCount }, (_, index) => subscribe(index));
@@ -82,10 +107,11 @@ const cutter = setInterval(() => {
 }, cutEveryMs);
 
 const [accepted] = await once(lines, 'line');
-const acceptedIds = JSON.parse(accepted); // channel name -> ids
+const { accepted: acceptedIds, expected } = JSON.parse(accepted); // channel name -> ids, -> changes
 clearInterval(cutter);
 
-const hasAll = (s) => acceptedIds[s.channelName].every((id) => s.seen.has(id));
+const sameChanges = (s) => JSON.stringify(sorted(s.changes)) === JSON.stringify(sorted(expected[s.channelName]));
+const hasAll = (s) => acceptedIds[s.channelName].every((id) => s.seen.has(id)) && sameChanges(s);
 const deadline = Date.now() + settleTimeoutMs;
 while (!subscribers.every(hasAll) && Date.now() < deadline) {
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -99,8 +125,13 @@ const summary = subscribers.map((s) => ({
   foreign: [...s.seen.keys()].filter((id) => !acceptedIds[s.channelName].includes(id)),
   duplicated: [...s.seen].filter(([, count]) => count > 1).map(([id]) => id),
   discontinuities: s.discontinuities,
+  changes: s.changes,
 }));
 console.log(JSON.stringify({ cuts, subscribers: summary }));
+
+function sorted(changes) {
+  return Object.keys(changes).sort().map((serial) => [serial, changes[serial]]);
+}
 subscribers.forEach((s) => s.client.close());
 proxy.close();
 setTimeout(() => process.exit(0), 200);
