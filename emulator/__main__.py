@@ -13,7 +13,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from .access import AccessPolicy
 from .apps import Retention
 from .auth import parse_key_str
-from .connection import Settings
+from .connection import ConnectionSettings
 from .server import Options, serve
 
 
@@ -32,7 +32,7 @@ def _without_traceback_for_malformed_http(record: logging.LogRecord) -> bool:
 
 
 # The one source of every default: the fields of these dataclasses.
-OPTIONS, SETTINGS, RETENTION = Options(), Settings(), Retention()
+OPTIONS, CONNECTION_SETTINGS, RETENTION = Options(), ConnectionSettings(), Retention()
 
 
 def seconds(ms: int) -> float:
@@ -59,21 +59,21 @@ def parse_args(argv=None) -> Options:
     p.add_argument(
         "--presence-leave-delay",
         type=float,
-        default=seconds(SETTINGS.presence_leave_delay_ms),
+        default=seconds(CONNECTION_SETTINGS.presence_leave_delay_ms),
         metavar="SECONDS",
         help="how long members of an abruptly dropped connection stay present",
     )
     p.add_argument(
         "--connection-state-ttl",
         type=float,
-        default=seconds(SETTINGS.connection_state_ttl_ms),
+        default=seconds(CONNECTION_SETTINGS.connection_state_ttl_ms),
         metavar="SECONDS",
         help="how long a dropped connection can be resumed",
     )
     p.add_argument(
         "--heartbeat-interval",
         type=float,
-        default=seconds(SETTINGS.max_idle_interval_ms),
+        default=seconds(CONNECTION_SETTINGS.max_idle_interval_ms),
         metavar="SECONDS",
         help="maxIdleInterval: a HEARTBEAT is sent after this much silence",
     )
@@ -143,7 +143,7 @@ def parse_args(argv=None) -> Options:
         host=args.host,
         port=args.port,
         key=args.key,
-        settings=Settings(
+        settings=ConnectionSettings(
             presence_leave_delay_ms=ms(args.presence_leave_delay),
             connection_state_ttl_ms=ms(args.connection_state_ttl),
             max_idle_interval_ms=ms(args.heartbeat_interval),

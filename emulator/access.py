@@ -73,7 +73,10 @@ class AccessPolicy:
 
     def origin_allowed(self, origin: str) -> bool:
         normal = normalise_origin(origin)
-        return normal is not None and (normal in self.allowed_origins or is_loopback_host(urlsplit(normal).hostname))
+        if normal is None:
+            return False
+        host = urlsplit(normal).hostname
+        return normal in self.allowed_origins or (host is not None and is_loopback_host(host))
 
     def host_allowed(self, host_header: str | None) -> bool:
         if not host_header:

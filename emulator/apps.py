@@ -212,7 +212,8 @@ class Registry:
         return looks_like_jwt(text) or self.tokens.issued(text) or self._signed_here(text)
 
     def _signed_here(self, token_str: str) -> bool:
-        key = self.keys.get(token_key_name(token_str))
+        key_name = token_key_name(token_str)
+        key = self.keys.get(key_name) if key_name is not None else None
         return key is not None and signed_by(key, token_str)
 
 

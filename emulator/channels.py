@@ -168,7 +168,7 @@ class Channel:
         for event in events:
             for item in event.items if event.kind == "message" else ():
                 if is_create(item):
-                    self.remember_id(item.get("id"), item.get("serial"))
+                    self.remember_id(item.get("id"), item["serial"])  # stamped by `append`
             self.messages.observe(event.seq, event.kind, event.items)
         self.prune(now)
 

@@ -10,6 +10,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, auto
+from typing import overload
 
 from .apps import App
 from .auth import Credentials
@@ -23,7 +24,9 @@ MAX_REMEMBERED_REPLIES = 1000
 
 
 @dataclass
-class Settings:
+class ConnectionSettings:
+    """The timers and size limits of every realtime connection."""
+
     presence_leave_delay_ms: int = 15_000
     connection_state_ttl_ms: int = 120_000
     max_idle_interval_ms: int = 15_000
@@ -71,6 +74,10 @@ class IllegalTransition(RuntimeError):
     """A state change the table does not allow: a bug in the emulator, never the client's doing."""
 
 
+@overload
+def next_state(state: ConnectionState, event: ConnectionEvent) -> ConnectionState: ...
+@overload
+def next_state(state: AttachmentState, event: AttachmentEvent) -> AttachmentState: ...
 def next_state(state: Enum, event: Enum) -> Enum:
     try:
         return TRANSITIONS[(state, event)]
@@ -133,6 +140,12 @@ class Connection:
         self.state = next_state(self.state, event)
         self.transport = transport if self.state is ConnectionState.CONNECTED else None
         return previous
+
+    def connected_transport(self) -> Transport:
+        """The transport of a connection the caller knows to be CONNECTED."""
+        # `transition` keeps a transport exactly while CONNECTED, so None here would be an emulator bug.
+        assert self.transport is not None, f"connection {self.id} has no transport in state {self.state.name}"
+        return self.transport
 
     def knows_key(self, key: str) -> bool:
         return key == self.connection_key or key in self.earlier_keys

@@ -40,7 +40,8 @@ def verify_jwt(token: str, keys: dict[str, Key], now_ms: int) -> Token:
         raise _invalid("header and claims must be objects")
     if header.get("alg") != "HS256":
         raise _invalid("only HS256 is supported")
-    key = keys.get(header.get("kid"))
+    kid = header.get("kid")
+    key = keys.get(kid) if isinstance(kid, str) else None
     if key is None:
         raise _invalid("unknown key name in 'kid'")
     expected = hmac.new(key.secret.encode(), f"{header_b64}.{claims_b64}".encode(), hashlib.sha256).digest()

@@ -205,8 +205,9 @@ class Fanout:
             message_id = item.get("id")
             known = channel.seen_id(message_id)
             batch_twin = next((n for n, f in enumerate(fresh) if message_id and f["id"] == message_id), None)
-            if known is not None or batch_twin is not None:
-                sources.append(known if known is not None else batch_twin)  # idempotent: stored once
+            source = known if known is not None else batch_twin
+            if source is not None:
+                sources.append(source)  # idempotent: stored once
                 continue
             item.setdefault("id", f"{prefix}:{index}")
             if client_id is not None:

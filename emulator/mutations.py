@@ -72,7 +72,7 @@ def check_may_change(creds: Credentials, identity: str | None, channel_name: str
 def operation_version(raw, creds: Credentials, identity: str | None, now: int) -> dict:
     """A new version's `version` (its serial is given when it is logged): who changed it, why, when."""
     raw = raw if isinstance(raw, dict) else {}
-    version = {"timestamp": now}
+    version: dict[str, object] = {"timestamp": now}
     client_id = effective_client_id(creds, identity, raw.get("clientId"))
     if client_id is not None:
         version["clientId"] = client_id

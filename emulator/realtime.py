@@ -15,8 +15,8 @@ from .connection import (
     Connection,
     ConnectionEvent,
     Connections,
+    ConnectionSettings,
     ConnectionState,
-    Settings,
     Timer,
     UnusableConnectionKey,
 )
@@ -64,7 +64,7 @@ class Realtime:
         service: Service,
         scheduler: Scheduler,
         ids: IdSource,
-        settings: Settings | None = None,
+        settings: ConnectionSettings | None = None,
         heartbeats: bool = False,
     ):
         """`heartbeats`: send a HEARTBEAT after `maxIdleInterval` of silence on a connection (a server
@@ -75,7 +75,7 @@ class Realtime:
         self.clock = service.registry.clock
         self.scheduler = scheduler
         self.ids = ids
-        self.settings = settings or Settings()
+        self.settings = settings or ConnectionSettings()
         self.channels = RealtimeChannels(service, ids, self.settings)
         service.on_app_deleted(self.close_app)
         # Client actions we act on; others (ACK, CONNECT, ACTIVATE, ...) are ignored.
@@ -227,7 +227,7 @@ class Realtime:
         the error) and resumes."""
         if conn.state is not ConnectionState.CONNECTED:
             return
-        transport = conn.transport
+        transport = conn.connected_transport()
         conn.send({"action": Action.DISCONNECTED, "error": error.to_wire()})
         self.transport_lost(conn, transport)
         transport.close()
@@ -251,7 +251,7 @@ class Realtime:
 
     def transport_lost(self, conn: Connection, transport: Transport) -> None:
         """The socket went away without CLOSE: keep state for a resume, start timers."""
-        if transport is None or conn.transport is not transport:
+        if conn.transport is not transport:
             return  # already lost, or superseded by a newer socket
         conn.transition(ConnectionEvent.TRANSPORT_LOST)
         conn.cancel_timer(Timer.REAUTH)
@@ -272,20 +272,26 @@ class Realtime:
         conn.timer_fired(Timer.PRESENCE_LEAVE)
         self.channels.leave_everywhere(conn)
 
-    def _discard(self, conn: Connection) -> Transport | None:
-        """End the connection for good; returns its transport, if it had one, for the caller to close."""
+    def _discard(self, conn: Connection) -> None:
+        """End the connection for good; a caller that had it CONNECTED closes its transport."""
         conn.cancel_timers()
         self.channels.leave_everywhere(conn)
         self.channels.drop_all(conn)
         self.connections.discard(conn)
-        return conn.transition(ConnectionEvent.ENDED)
+        conn.transition(ConnectionEvent.ENDED)
+
+    def _end(self, conn: Connection) -> None:
+        """Discard a CONNECTED connection and close its transport after what was sent."""
+        transport = conn.connected_transport()
+        self._discard(conn)
+        transport.close()
 
     def close_app(self, app) -> None:
         """The app was deleted: drop its connections."""
         for conn in [c for c in self.connections.values() if c.app is app]:
             if conn.state is ConnectionState.CONNECTED:
                 conn.send(error_frame(AblyError(40400, 404, "App deleted")))
-                conn.transport.close()
+                conn.connected_transport().close()
             self._discard(conn)
 
     # ================================================== frames
@@ -311,7 +317,7 @@ class Realtime:
         if conn.state is not ConnectionState.CONNECTED:
             return  # a frame its old socket still delivered: the connection is closed or waits for a resume
         conn.send(error_frame(error))
-        self._discard(conn).close()
+        self._end(conn)
 
     def _on_heartbeat(self, conn: Connection, pm: dict) -> None:
         reply = {"action": Action.HEARTBEAT}
@@ -321,10 +327,10 @@ class Realtime:
 
     def _on_close(self, conn: Connection, pm: dict) -> None:
         conn.send({"action": Action.CLOSED})
-        self._discard(conn).close()
+        self._end(conn)
 
     def _on_disconnect(self, conn: Connection, pm: dict) -> None:
-        transport = conn.transport
+        transport = conn.connected_transport()
         self.transport_lost(conn, transport)
         transport.close()
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from .auth import operations_for
 from .channel_names import ChannelRef, parse_channel
 from .channels import Channel, Event
-from .connection import Attachment, AttachmentEvent, AttachmentState, Connection, ConnectionState, Settings
+from .connection import Attachment, AttachmentEvent, AttachmentState, Connection, ConnectionSettings, ConnectionState
 from .errors import AblyError, bad_request, capability_denied, invalid_channel_name
 from .io_ports import IdSource
 from .message_records import is_create
@@ -68,7 +68,7 @@ def run_acked(conn: Connection, pm: dict, operation: Callable[[], dict | None]) 
 
 
 class RealtimeChannels:
-    def __init__(self, service: Service, ids: IdSource, settings: Settings):
+    def __init__(self, service: Service, ids: IdSource, settings: ConnectionSettings):
         self.fanout = service.fanout
         self.mutations = service.mutations
         self.annotations = service.annotations
@@ -82,10 +82,10 @@ class RealtimeChannels:
         wire = pm.get("channel")
         try:
             attachment, rewind = self._requested_attachment(conn, pm)
-        except AblyError as error:
+        except AblyError as refusal:
             if not isinstance(wire, str):
                 raise  # no channel to report it on: a protocol error
-            conn.send(error_frame(error, wire))  # a channel error; the connection carries on
+            conn.send(error_frame(refusal, wire))  # a channel error; the connection carries on
             return
         ref = attachment.ref
         previous = conn.attachments.get(ref.key)

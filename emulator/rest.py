@@ -10,6 +10,7 @@ SDK encodes spaces as `+`.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from urllib.parse import unquote_plus, urlencode
 
 from aiohttp import web
@@ -85,8 +86,9 @@ class RestApi:
     def __init__(self, service: Service):
         self.service = service
         self.registry = service.registry
-        # (method, pattern over raw path segments, handler); groups are channel/app/key names.
-        self.routes = [
+        # (method, pattern over raw path segments, handler); groups are channel/app/key names, passed
+        # to the handler after the request, so handlers differ in how many they take.
+        self.routes: list[tuple[str, str, Callable[..., Awaitable[web.Response]]]] = [
             ("GET", r"/time", self.time),
             ("GET", r"/is-the-internet-up\.txt", self.internet_up),
             ("GET", r"/stats", self.stats),
@@ -240,7 +242,7 @@ class RestApi:
         """GET /presence?channels=a,b: the members of several channels at once."""
         creds = self.authenticate(request)
         names = channel_names(request.query)
-        results = []
+        results: list[dict[str, object]] = []
         for name in names:
             try:
                 members = self.service.presence_members(creds, name)

@@ -17,7 +17,7 @@ from . import DEFAULT_KEY
 from .access import AccessPolicy, exposure_warning
 from .apps import DEFAULT_CLOSE_DELAY_MS, Registry, Retention
 from .auth import DEFAULT_TIMESTAMP_WINDOW_MS
-from .connection import Connection, Settings
+from .connection import Connection, ConnectionSettings
 from .errors import AblyError
 from .http_render import cors_headers, error_response, preflight, refuse_unless_allowed
 from .messaging import Fanout
@@ -65,7 +65,7 @@ def _guarded(fn) -> None:
 class WebSocketTransport:
     """Queues encoded frames for one socket; a writer task sends them in order."""
 
-    def __init__(self, ws: web.WebSocketResponse, fmt: str, socket: asyncio.Transport):
+    def __init__(self, ws: web.WebSocketResponse, fmt: str, socket: asyncio.Transport | None):
         self.ws = ws
         self.format = fmt
         self.socket = socket
@@ -118,12 +118,13 @@ class WebSocketTransport:
 
 @dataclass
 class Options:
-    """How to run the emulator: the CLI's flags default to these fields and those of Settings and Retention."""
+    """How to run the emulator: the CLI's flags default to these fields and those of ConnectionSettings and
+    Retention."""
 
     host: str = "127.0.0.1"
     port: int = 8081
     key: str = DEFAULT_KEY
-    settings: Settings | None = None
+    settings: ConnectionSettings | None = None
     retention: Retention | None = None
     timestamp_window_ms: int = DEFAULT_TIMESTAMP_WINDOW_MS
     channel_close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS
@@ -136,7 +137,7 @@ class Options:
 class Emulator:
     def __init__(self, options: Options):
         ids = RandomIds()
-        settings = options.settings or Settings()
+        settings = options.settings or ConnectionSettings()
         self.access = AccessPolicy(options.host, options.allowed_origins)
         self.registry = Registry(
             now_ms, ids, options.retention or Retention(), options.timestamp_window_ms, options.channel_close_delay_ms
@@ -280,7 +281,7 @@ class Emulator:
 
         async def stop(_):
             pruner.cancel()
-            if self.journal:
+            if self.journal and writer:  # the writer runs exactly while journalling
                 await self.journal.close(writer)
 
         app.on_cleanup.append(stop)

@@ -20,11 +20,13 @@ def summarize(annotations: list[dict]) -> dict:
     """The `annotations.summary` of a message: one entry per annotation type that has contributions."""
     by_type: dict[str, list[dict]] = {}
     for annotation in annotations:
-        if method_of(annotation["type"]) is not None:
-            by_type.setdefault(annotation["type"], []).append(annotation)
+        by_type.setdefault(annotation["type"], []).append(annotation)
     summary = {}
     for annotation_type, items in by_type.items():
-        entry = _AGGREGATORS[method_of(annotation_type)](items)
+        method = method_of(annotation_type)
+        if method is None:
+            continue
+        entry = _AGGREGATORS[method](items)
         if entry:
             summary[annotation_type] = entry
     return summary

@@ -8,7 +8,7 @@ import itertools
 import string
 
 from emulator.apps import Registry
-from emulator.connection import Settings
+from emulator.connection import ConnectionSettings
 from emulator.messaging import Fanout
 from emulator.realtime import Realtime
 from emulator.service import Service
@@ -81,7 +81,7 @@ class FakeTransport:
         return frames
 
 
-def make_realtime(key: str, settings: Settings | None = None, heartbeats: bool = False):
+def make_realtime(key: str, settings: ConnectionSettings | None = None, heartbeats: bool = False):
     """A clock, a registry with `key`, and the realtime machine over them (sending heartbeats only
     if asked, so that tests counting frames over long fake spans see no others)."""
     clock, ids = FakeTime(), SequentialIds()

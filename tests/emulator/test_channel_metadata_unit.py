@@ -6,7 +6,7 @@ import pytest
 
 from emulator.apps import DEFAULT_CLOSE_DELAY_MS
 from emulator.auth import Credentials
-from emulator.connection import Settings
+from emulator.connection import ConnectionSettings
 from emulator.errors import AblyError
 from emulator.metadata import ChannelQuery
 from emulator.protocol import Action, PresenceAction
@@ -19,7 +19,7 @@ CLOSE_DELAY_S = DEFAULT_CLOSE_DELAY_MS // 1000  # the emulator's default, Ably's
 
 @pytest.fixture
 def world():
-    clock, registry, realtime = make_realtime(KEY, Settings())
+    clock, registry, realtime = make_realtime(KEY, ConnectionSettings())
     return clock, registry, realtime, realtime.service
 
 

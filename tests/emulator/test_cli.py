@@ -91,12 +91,12 @@ def test_malformed_http_is_refused_without_a_traceback():
 def test_the_flags_default_to_the_dataclass_fields():
     from emulator.__main__ import parse_args
     from emulator.apps import Retention
-    from emulator.connection import Settings
+    from emulator.connection import ConnectionSettings
     from emulator.server import Options
 
     options, defaults = parse_args([]), Options()
     assert (options.host, options.port, options.key) == (defaults.host, defaults.port, defaults.key)
-    assert options.settings == Settings() and options.retention == Retention()
+    assert options.settings == ConnectionSettings() and options.retention == Retention()
     assert (options.timestamp_window_ms, options.channel_close_delay_ms) == (
         defaults.timestamp_window_ms,
         defaults.channel_close_delay_ms,

@@ -8,9 +8,9 @@ from emulator.connection import (
     AttachmentEvent,
     AttachmentState,
     ConnectionEvent,
+    ConnectionSettings,
     ConnectionState,
     IllegalTransition,
-    Settings,
     UnusableConnectionKey,
 )
 from emulator.errors import AblyError
@@ -22,7 +22,7 @@ from .fakes import make_realtime
 
 @pytest.fixture
 def world():
-    return make_realtime(KEY, Settings())
+    return make_realtime(KEY, ConnectionSettings())
 
 
 # ================================================== the transition table
@@ -224,7 +224,7 @@ def test_auth_action_renews_token_in_place(world):
 
 @pytest.fixture
 def beating():
-    return make_realtime(KEY, Settings(), heartbeats=True)
+    return make_realtime(KEY, ConnectionSettings(), heartbeats=True)
 
 
 def test_a_heartbeat_fills_each_silence_of_max_idle_interval(beating):

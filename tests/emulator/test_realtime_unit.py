@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator.auth import Key, mint_token
-from emulator.connection import Settings
+from emulator.connection import ConnectionSettings
 from emulator.protocol import Action, Flag, PresenceAction
 
 from .driving import KEY, attach, connect, enter, token_for
@@ -16,7 +16,7 @@ from .fakes import FakeTransport, make_realtime
 
 @pytest.fixture
 def world():
-    return make_realtime(KEY, Settings())
+    return make_realtime(KEY, ConnectionSettings())
 
 
 def actions(frames):
@@ -33,7 +33,7 @@ def test_connected_carries_complete_details(world):
     assert details["connectionKey"] == pm["connectionKey"] == conn.connection_key
     assert details["clientId"] == "alice"
     assert details["maxIdleInterval"] == 5000 and details["maxMessageSize"] == 65536
-    assert details["connectionStateTtl"] == Settings().connection_state_ttl_ms
+    assert details["connectionStateTtl"] == ConnectionSettings().connection_state_ttl_ms
 
 
 @pytest.mark.parametrize(
