@@ -160,8 +160,10 @@ def bytes_table(loads: dict[str, list[dict]], packaged_sdk: bytes) -> Table:
             "them (the same files `vercel build` deploys), each compressed on its own: gzip -9 and brotli at "
             "quality 11. Vercel's CDN compresses with brotli when the browser accepts it, at a level it does "
             f"not document; at quality 5, a typical on-the-fly level, JS + CSS come to {' and '.join(on_the_fly)}.",
-            "The room's script holds the ably-js modules it uses (realtime, WebSocket, fetch, presence and "
-            "the Rest plugin that `channel.history()` needs); the lobby holds none. Both pages share the "
+            "The room's script holds the ably-js modules it uses to go live (realtime, WebSocket, fetch and "
+            "presence; recent history comes with the attach, by `rewind`); its REST history reader is a "
+            "bundle of its own, loaded only after lost continuity or for older messages, so it is not "
+            "counted. The lobby holds no ably-js. Both pages share the "
             "stylesheet, so a room opened from the lobby finds it cached. Source maps are fetched only by "
             "developer tools, so they are not counted.",
         ],

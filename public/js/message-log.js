@@ -106,19 +106,21 @@ export class MessageLog {
   }
 
   /**
-   * Adds a notice made by this page, `about` a person or about the room. It has no server time,
-   * so it takes the time of the newest message it follows: it stays where it happened, whatever
-   * the browser's clock says.
+   * Adds a notice made by this page, `about` a person or about the room. Without a server time
+   * (`at`), it takes the time of the newest message it follows: it stays where it happened,
+   * whatever the browser's clock says. With one, messages from before `at` that arrive later still
+   * go above it.
    */
-  addNotice(text, { about = null, now = Date.now() } = {}) {
+  addNotice(text, { about = null, now = Date.now(), at = undefined } = {}) {
     const timeline = this.#entries.filter((entry) => !isOutbox(entry));
+    const newest = timeline.length ? timeline.at(-1).timestamp : -Infinity;
     const entry = {
       id: `#local-${++this.#localIds}`, // "#" never passes the server's id rules: no clash with a real message
       type: 'notification',
       username: about, // shown apart from the notice's own words: a name cannot pass for a notice
       text,
       time: now,
-      timestamp: timeline.length ? timeline.at(-1).timestamp : -Infinity,
+      timestamp: Number.isFinite(at) ? Math.max(at, newest) : newest,
       status: 'delivered',
       local: true,
     };

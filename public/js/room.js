@@ -132,10 +132,10 @@ export function openRoom({
       countUnread(added);
       render();
     },
-    caughtUp(error, hasEarlier) {
+    caughtUp(error, hasEarlier, at) {
       if (!caughtUpBefore) {
         if (error) log.addNotice('Earlier messages could not be loaded.', { now: clock.now() });
-        log.addNotice('Connected to chat! ⚡️', { now: clock.now() });
+        log.addNotice('Connected to chat! ⚡️', { now: clock.now(), at });
         history = hasEarlier ? 'more' : 'none';
       } else {
         log.addNotice(error ? 'Reconnected, but missed messages could not be loaded.' : 'Reconnected ⚡️',
@@ -147,6 +147,10 @@ export function openRoom({
         }, console.warn);
       }
       caughtUpBefore = true;
+      render();
+    },
+    earlierExists() {
+      if (history === 'none' && log.canAddEarlier) history = 'more';
       render();
     },
     presenceEvent(event) {
@@ -207,7 +211,8 @@ export function openRoom({
       history = 'loading';
       render();
       try {
-        const { messages, hasEarlier } = await session.loadEarlier();
+        const oldest = log.entries.find((entry) => !entry.local && entry.status === 'delivered');
+        const { messages, hasEarlier } = await session.loadEarlier(oldest?.timestamp ?? clock.now());
         log.addEarlier(messages.map(entryFromAbly).filter(Boolean));
         messages.forEach(receiveChange); // their edits, deletes and reactions
         history = hasEarlier && log.canAddEarlier ? 'more' : 'none';

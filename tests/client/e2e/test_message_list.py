@@ -30,6 +30,31 @@ def test_the_51st_message_drops_the_oldest(live_app, join, tag):
     assert numbers == list(range(numbers[0], CAP + 2)) and numbers[0] >= 2
 
 
+def test_a_full_rewind_offers_earlier_messages_and_they_load_in_order(live_app, join, tag):
+    """The first attach rewinds 50; the rest comes from history through ably-js's REST client, a bundle
+    the page loads only now."""
+    room = f"earlier-{tag}"
+    count = CAP + 10
+    for n in range(1, count + 1):
+        post_message(live_app, f"Bot{n % 5} {tag}", f"paged {tag} #{n}", room=room)
+
+    reader = join(f"Reader {tag}", room=room)
+    expect(message_row(reader, f"paged {tag} #{count}")).to_have_count(1)
+    expect(message_row(reader, f"paged {tag} #12")).to_have_count(1)  # the greeting takes a row of the 50
+    expect(message_row(reader, f"paged {tag} #10")).to_have_count(0)
+    earlier = reader.locator("#earlier")
+    expect(earlier).to_have_text("Load earlier messages")
+
+    earlier.click()
+    expect(message_row(reader, f"paged {tag} #1")).to_have_count(1)
+    expect(earlier).to_be_hidden()
+    texts = reader.locator(".entry__text").all_inner_texts()
+    numbers = [int(text.rsplit("#", 1)[1]) for text in texts if text.startswith(f"paged {tag} #")]
+    assert numbers == list(range(1, count + 1)), "each message once, oldest first"
+    greeting = texts.index("Connected to chat! ⚡️")
+    assert greeting > texts.index(f"paged {tag} #{count}"), "the rewind comes before the greeting"
+
+
 def test_scrolling_up_stops_autoscroll_until_the_reader_jumps_down(live_app, join, tag):
     reader = join(f"Reader {tag}")
     messages = reader.locator("#messages")

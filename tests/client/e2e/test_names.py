@@ -17,7 +17,8 @@ def test_a_present_name_cannot_be_taken_by_another_browser(live_app, join, new_p
     intruder = new_page()  # another browser context: another person
     for name in (f"Ana {tag}", f"\u0410na {tag}", f"ana {tag}", f"ＡＮＡ {tag}"):
         try_to_join(intruder, live_app.url, name)
-        expect(intruder.locator("#username-error")).to_contain_text("taken")
+        # Refused, naming who is here under that name (whom anyone in the room can see anyway).
+        expect(intruder.locator("#username-error")).to_contain_text(f"too close to someone here ('Ana {tag}')")
         expect(intruder.locator("#room")).to_be_hidden()
     try_to_join(intruder, live_app.url, f"A\u200dna {tag}")  # refused by the form already
     expect(intruder.locator("#username-error")).to_have_text("Use only visible characters.")

@@ -97,13 +97,22 @@ test('the lobby ships no ably-js; the room bundles only the SDK plugins it uses'
 test('only the bundles ship: no loose modules or stylesheets from public/', () => {
   const shipped = readdirSync(site, { recursive: true });
   const linked = new Set(Object.keys(PAGES).flatMap((file) => assetUrls(page(file)).map((url) => url.slice(1))));
-  assert.deepEqual(shipped.filter((file) => /\.(m?js|css)$/.test(file)).sort(), [...linked, laterUrl().slice(1)].sort());
+  const later = [laterUrl(), laterUrl('history')].map((url) => url.slice(1));
+  assert.deepEqual(shipped.filter((file) => /\.(m?js|css)$/.test(file)).sort(), [...linked, ...later].sort());
 });
 
-// The room's editing and reactions come after it is live: a bundle of their own, which the room's
-// script imports by its hashed name, sharing no module file with it (the first load stays one script).
-const laterUrl = () => readFileSync(path.join(site, scriptUrl('room.html')), 'utf8')
-  .match(/import\("(\/assets\/edit-react-[A-Z0-9]{8}\.js)"\)/)[1];
+// The room's editing and reactions come after it is live, and its REST history only when needed: bundles
+// of their own, which the room's script imports by their hashed names, sharing no module file with it
+// (the first load stays one script).
+const laterUrl = (name = 'edit-react') => readFileSync(path.join(site, scriptUrl('room.html')), 'utf8')
+  .match(new RegExp(`import\\("(/assets/${name}-[A-Z0-9]{8}\\.js)"\\)`))[1];
+
+test('the room reads REST history through ably-js from a bundle loaded only when needed', () => {
+  const url = laterUrl('history');
+  assert.ok(existsSync(path.join(site, url)), url);
+  assert.ok(sourcesOf(url).some(fromAblyJs), "ably-js's REST client in the history bundle");
+  assert.ok(!sourcesOf(scriptUrl('room.html')).some((source) => source.endsWith(`${path.sep}history.js`)));
+});
 
 test('the room loads its editing and reactions later, from a bundle of their own', () => {
   const url = laterUrl();

@@ -97,6 +97,13 @@ describe('MessageLog', () => {
     assert.equal(notice.time, T0 + 60_000, 'shows the time it happened');
   });
 
+  test('a notice with a server time stays below the messages from before it, however late they arrive', () => {
+    const log = new MessageLog();
+    log.addNotice('Connected to chat! ⚡️', { now: T0, at: T0 + 2500 }); // the rewind is still on its way
+    for (const n of [1, 2, 3]) log.receive(entry(n));
+    assert.deepEqual(texts(log), ['text 1', 'text 2', 'Connected to chat! ⚡️', 'text 3']);
+  });
+
   test('notices get ids of their own', () => {
     const log = new MessageLog();
     const a = log.addNotice('one');

@@ -22,7 +22,15 @@ function aRoom({ send = async () => ({}) } = {}) {
     identity, view, clock, send, onLost: () => {}, later: () => new Promise(() => {}), // no page to draw in
     connect: (listener) => {
       ably = listener;
-      return { setTyping() {}, setVisible() {}, close() {}, loadEarlier: async () => ({ messages: [], hasEarlier: false }) };
+      return {
+        setTyping() {},
+        setVisible() {},
+        close() {},
+        async loadEarlier(before) {
+          shown.earlierBefore = before;
+          return { messages: [], hasEarlier: false };
+        },
+      };
     },
   });
   const notices = () => shown.entries.filter((e) => e.local && e.username).map((e) => `${e.username} ${e.text}`);
@@ -118,5 +126,19 @@ test('"Load earlier messages" adds the older page above and says when there is n
   ably().caughtUp(null, true);
   assert.equal(shown.options.history, 'more');
   await room.loadEarlier();
+  assert.equal(shown.options.history, 'none');
+});
+
+test('a full rewind offers "Load earlier messages", which pages back from the oldest message shown', async () => {
+  const { room, ably, shown } = aRoom();
+  ably().connectionState('connected');
+  ably().caughtUp(null, false, 5);
+  assert.equal(shown.options.history, 'none', 'nothing known of earlier messages yet');
+  ably().messages([{ ...message('m2', 'Bo', 'newer'), timestamp: 3 }, { ...message('m1', 'Bo', 'older'), timestamp: 2 }]);
+  ably().earlierExists();
+  assert.equal(shown.options.history, 'more');
+  assert.deepEqual(shown.entries.map((entry) => entry.text), ['older', 'newer', 'Connected to chat! ⚡️']);
+  await room.loadEarlier();
+  assert.equal(shown.earlierBefore, 2);
   assert.equal(shown.options.history, 'none');
 });
