@@ -13,7 +13,10 @@ const STYLES = `
 .reactions button[aria-pressed=true]{border-color:#36c;background:#e8efff}
 .reactions [role=group]{display:inline-flex;gap:.1rem}
 .entry__editor textarea{width:100%;font:inherit}
+.entry__tools{display:flex;gap:.4rem;justify-self:start}
+.entry__tool{font:inherit;font-size:.8em;border:1px solid #ccc;border-radius:1rem;background:transparent;color:inherit;padding:0 .6rem;cursor:pointer}
 `;
+const TOOL = { className: 'entry__tool' };
 
 function element(doc, tag, className, text) {
   const node = doc.createElement(tag);
@@ -108,7 +111,11 @@ export function start({ log, identity, render, pending, doc = document, post = c
       text.after(mark(editorFor(entry)));
     } else {
       if (entry.edited) text.append(mark(element(doc, 'span', 'entry__edited', ' (edited)')));
-      if (changes.canEdit(entry)) parts.push(button(doc, 'edit', 'Edit'), button(doc, 'delete', 'Delete'));
+      if (changes.canEdit(entry)) {
+        const tools = element(doc, 'span', 'entry__tools'); // one small row, under the text
+        tools.append(button(doc, 'edit', 'Edit', TOOL), button(doc, 'delete', 'Delete', TOOL));
+        parts.push(tools);
+      }
     }
     const problem = changes.problem(entry.id);
     if (problem) {
