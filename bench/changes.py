@@ -22,7 +22,7 @@ from bench.stats import median, p99, scaled
 from chat.rate_limits import RateLimits
 from chat.store import Store
 from chat.web import create_app
-from devtools.emulator import MUTABLE_RULES, running_emulator
+from devtools.emulator import MUTABLE_RULES, PERSISTED_RULES, running_emulator
 from devtools.functions import load_function
 
 SUBSCRIBER_COUNTS = (10, 100)
@@ -88,7 +88,7 @@ def run() -> list[Table]:
     messages = scaled(20, minimum=5)
     results = {}
     with ExitStack() as stack:
-        emulator = stack.enter_context(running_emulator(*MUTABLE_RULES))
+        emulator = stack.enter_context(running_emulator(*MUTABLE_RULES, *PERSISTED_RULES))
         for count in SUBSCRIBER_COUNTS:
             print(f"  {count} subscribers each...", flush=True)
             requests = Requests(settings_for(emulator), f"bench-{count}")

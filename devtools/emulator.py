@@ -18,6 +18,9 @@ READY_PATTERN = re.compile(r"ready on http://(?P<host>[^:/\s]+):(?P<port>\d+)")
 # Edits, deletes and reactions need Ably's mutable-messages rule on every channel the rooms use: the
 # default room's `chat` and the `chat:` namespace (`make dev` and the suites alike).
 MUTABLE_RULES = ("--mutable-messages", "chat", "--mutable-messages", "chat:*")
+# And Ably's persist-all-messages rule on the same channels, so a room's history outlasts the ordinary
+# retention (kept for the emulator's --persisted-history-ttl, 24 h by default).
+PERSISTED_RULES = ("--persisted", "chat", "--persisted", "chat:*")
 
 
 @dataclass

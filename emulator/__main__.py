@@ -89,7 +89,8 @@ def parse_args(argv=None) -> Options:
         type=float,
         default=seconds(RETENTION.persisted_ms),
         metavar="SECONDS",
-        help="message retention for channels in namespaces marked persisted",
+        help="message retention for channels with the persist rule (--persisted, or namespaces marked "
+        "persisted in POST /apps)",
     )
     p.add_argument(
         "--token-timestamp-window",
@@ -119,14 +120,23 @@ def parse_args(argv=None) -> Options:
         help="turn on the mutable-messages rule (updates, deletes, appends, annotations) for a channel name, "
         "or for the channels a pattern ending in * matches, e.g. 'chat:*' (repeatable)",
     )
+    p.add_argument(
+        "--persisted",
+        action="append",
+        default=[],
+        metavar="CHANNELS",
+        help="turn on the persist-all-messages rule (history kept for --persisted-history-ttl) for a channel "
+        "name, or for the channels a pattern ending in * matches, e.g. 'chat:*' (repeatable)",
+    )
     p.add_argument("--verbose", action="store_true", help="log debug information to stderr")
     args = p.parse_args(argv)
     try:
         parse_key_str(args.key)
     except ValueError as e:
         p.error(f"--key: {e}")
-    if any(not rule or "*" in rule[:-1] for rule in args.mutable_messages):
-        p.error("--mutable-messages: a channel name, or a pattern with one * at its end")
+    for flag, rules in (("--mutable-messages", args.mutable_messages), ("--persisted", args.persisted)):
+        if any(not rule or "*" in rule[:-1] for rule in rules):
+            p.error(f"{flag}: a channel name, or a pattern with one * at its end")
     try:
         AccessPolicy(args.host, tuple(args.allow_origin))
     except ValueError as e:
@@ -154,6 +164,7 @@ def parse_args(argv=None) -> Options:
         history_file=args.history_file,
         allowed_origins=tuple(args.allow_origin),
         mutable_messages=tuple(args.mutable_messages),
+        persisted=tuple(args.persisted),
     )
 
 

@@ -47,15 +47,20 @@ class App:
     ids: IdSource
     close_delay_ms: int = DEFAULT_CLOSE_DELAY_MS
     keys: dict = field(default_factory=dict)  # keyName -> Key
-    persisted_namespaces: set = field(default_factory=set)
-    # Where the "Message annotations, updates, deletes and appends" rule is on: channel names, or
-    # patterns ending in `*` (`chat:*` is the namespace `chat`), as Ably's rules match channels.
+    # Where a channel rule is on: channel names, or patterns ending in `*` (`chat:*` is the namespace
+    # `chat`), as Ably's rules match channels. "Persist all messages" keeps history for the persisted
+    # retention; "Message annotations, updates, deletes and appends" allows those operations.
+    persisted_rules: set = field(default_factory=set)
     mutable_rules: set = field(default_factory=set)
     channels: dict = field(default_factory=dict)  # name -> Channel
 
     def mutable(self, name: str) -> bool:
         """Whether the channel has the mutable-messages rule (updates, deletes, appends, annotations)."""
-        return any(name.startswith(r[:-1]) if r.endswith("*") else name == r for r in self.mutable_rules)
+        return _rule_matches(self.mutable_rules, name)
+
+    def persisted(self, name: str) -> bool:
+        """Whether the channel has the persist-all-messages rule (the longer retention)."""
+        return _rule_matches(self.persisted_rules, name)
 
     def channel(self, name: str) -> Channel:
         channel = self.channels.get(name)
@@ -86,9 +91,11 @@ class App:
                 del self.channels[name]
 
     def _retention_of(self, name: str) -> int:
-        namespace = name.partition(":")[0] if ":" in name else None
-        persisted = namespace in self.persisted_namespaces
-        return self.retention.persisted_ms if persisted else self.retention.default_ms
+        return self.retention.persisted_ms if self.persisted(name) else self.retention.default_ms
+
+
+def _rule_matches(rules: set, name: str) -> bool:
+    return any(name.startswith(rule[:-1]) if rule.endswith("*") else name == rule for rule in rules)
 
 
 @dataclass
@@ -176,7 +183,7 @@ class Registry:
             fixtures[name] = _presence_fixtures(ch.get("presence"), self.clock())
         app = self.add_app()
         keys = [self.add_key(app, capability=capability) for capability in capabilities]
-        app.persisted_namespaces.update(ns["id"] for ns in namespaces if ns.get("persisted"))
+        app.persisted_rules.update(f"{ns['id']}:*" for ns in namespaces if ns.get("persisted"))
         app.mutable_rules.update(f"{ns['id']}:*" for ns in namespaces if ns.get("mutableMessages"))
         return Provisioned(app, keys, fixtures)
 

@@ -132,6 +132,8 @@ class Options:
     allowed_origins: tuple[str, ...] = ()
     # Channels of the default app with the mutable-messages rule: names, or patterns like `chat:*`.
     mutable_messages: tuple[str, ...] = ()
+    # Channels of the default app with the persist-all-messages rule, in the same form.
+    persisted: tuple[str, ...] = ()
 
 
 class Emulator:
@@ -143,7 +145,9 @@ class Emulator:
             now_ms, ids, options.retention or Retention(), options.timestamp_window_ms, options.channel_close_delay_ms
         )
         self.default_key = self.registry.add_key_str(options.key)
-        self.registry.apps[self.default_key.app_id].mutable_rules.update(options.mutable_messages)
+        default_app = self.registry.apps[self.default_key.app_id]
+        default_app.mutable_rules.update(options.mutable_messages)
+        default_app.persisted_rules.update(options.persisted)
         self.journal = (
             HistoryJournal(HistoryStore(options.history_file), self.default_key.app_id)
             if options.history_file

@@ -35,7 +35,7 @@ from devtools.dev_ports import (
     requested_port,
 )
 from devtools.dev_settings import check_dotenv_overrides_nothing, configured_settings, describe_realtime, dotenv_lines
-from devtools.emulator import MUTABLE_RULES
+from devtools.emulator import MUTABLE_RULES, PERSISTED_RULES
 from devtools.redis import redis_command, redis_url, wait_until_answering
 from devtools.tcp_ports import free_port
 from emulator import DEFAULT_KEY
@@ -70,10 +70,8 @@ def wait_for_line(output: ChildOutput, what: str, timeout: float) -> re.Match | 
 
 def start_emulator(children: Children, log: ServerLog, port: int, key: str) -> str:
     say("Starting the Ably emulator...")
-    process = children.start(
-        "The Ably emulator",
-        [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port), "--key", key, *MUTABLE_RULES],
-    )
+    command = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port), "--key", key]
+    process = children.start("The Ably emulator", [*command, *MUTABLE_RULES, *PERSISTED_RULES])
     output = ChildOutput(process.stdout, EMULATOR_READY, log.writer("[emulator] "))
     if not wait_for_line(output, "the Ably emulator to start", EMULATOR_START_TIMEOUT_S):
         raise LaunchError(f"The Ably emulator stopped before it was ready: {output.last_line()}")

@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import aiohttp
 import httpx
@@ -77,6 +78,31 @@ def test_history_file_survives_a_restart(tmp_path):
         after = [(m.id, m.serial) for m in channel.history().items]
     assert after[1:] == before
     assert after[0][0] == "id-3" and after[0][1] > before[0][1]  # serials continue
+
+
+def test_persisted_flag_keeps_the_rooms_history_past_the_ordinary_retention():
+    rules = ("--persisted", "chat", "--persisted", "chat:*")  # as `make dev` sets them
+    with running_emulator("--history-ttl", "1", *rules) as emu:
+        client = AblyRestSync(key=emu.key, endpoint=emu.host, port=emu.port, tls=False, use_token_auth=True)
+        names = ("chat", "chat:games", "plain")
+        for name in names:
+            client.channels.get(name).publish("message", f"on {name}")
+        deadline = time.monotonic() + 15
+        while client.channels.get("plain").history().items:  # gone once the ordinary second has passed
+            assert time.monotonic() < deadline, "the ordinary retention never ended"
+            time.sleep(0.2)
+        kept = {name: [m.data for m in client.channels.get(name).history().items] for name in names}
+    assert kept == {"chat": ["on chat"], "chat:games": ["on chat:games"], "plain": []}
+
+
+@pytest.mark.parametrize("rule", ["", "chat*:x", "*chat"])
+def test_a_persisted_rule_is_a_name_or_a_pattern_ending_in_a_star(rule, capsys):
+    from emulator.__main__ import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(["--persisted", rule])
+    assert "--persisted: a channel name, or a pattern" in capsys.readouterr().err
+    assert parse_args(["--persisted", "chat", "--persisted", "chat:*"]).persisted == ("chat", "chat:*")
 
 
 def test_malformed_http_is_refused_without_a_traceback():

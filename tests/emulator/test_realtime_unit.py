@@ -351,18 +351,6 @@ def test_subscribe_only_mode_gets_no_presence_and_cannot_publish(world):
     assert tb.take()[-1]["error"]["code"] == 40160
 
 
-def test_persisted_namespace_keeps_history_longer(world):
-    clock, registry, _ = world
-    app = registry.apps["app"]
-    app.persisted_namespaces.add("persisted")
-    for name in ("persisted:room", "room"):
-        app.channel(name).append("message", [{"name": "m"}], clock(), None)
-    clock.advance(180)
-    for name in ("persisted:room", "room"):
-        app.channel(name).prune(clock())
-    assert len(app.channel("persisted:room").log) == 1 and len(app.channel("room").log) == 0
-
-
 def test_a_connection_may_attach_at_most_200_channels(world):
     _, _, realtime = world
     conn, t = connect(realtime)

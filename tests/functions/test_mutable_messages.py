@@ -6,7 +6,7 @@ import pytest
 from chat.config import Settings
 from chat.message_changes import REACTION_TYPE
 from chat.rate_limits import REACT_PER_USER, SEND_PER_USER, RateLimits
-from devtools.emulator import MUTABLE_RULES, running_emulator
+from devtools.emulator import MUTABLE_RULES, PERSISTED_RULES, running_emulator
 from tests.functions.helpers import session_header
 from tests.functions.test_against_emulator import rest_client
 from tests.support.http import assert_json_error
@@ -14,7 +14,7 @@ from tests.support.http import assert_json_error
 
 @pytest.fixture(scope="module")
 def emulator():
-    with running_emulator(*MUTABLE_RULES) as running:
+    with running_emulator(*MUTABLE_RULES, *PERSISTED_RULES) as running:
         yield running
 
 

@@ -27,7 +27,7 @@ from chat.config import Settings
 from chat.message_changes import REACTION_TYPE
 from chat.rooms import channel_for
 from chat.web import create_app
-from devtools.emulator import MUTABLE_RULES, running_emulator
+from devtools.emulator import MUTABLE_RULES, PERSISTED_RULES, running_emulator
 from devtools.functions import generous_limits, held_session, load_function
 from tests.reliability.helpers import CLAIM, start_node_client
 
@@ -44,7 +44,7 @@ EMOJI = ("👍", "🎉")
 
 @pytest.fixture(scope="module")
 def emulator():
-    with running_emulator(*MUTABLE_RULES) as running:
+    with running_emulator(*MUTABLE_RULES, *PERSISTED_RULES) as running:
         yield running
 
 
