@@ -21,7 +21,10 @@ from tests.support.chat_api import post_message
 from tests.support.http import basic_auth
 
 ORDINARY_RETENTION_S = 2
-LABEL_CHANGE_MS = 2_000  # issue 22: the status label leaves "Live" within 2 s of a freeze
+# The detector reports a freeze within 1.9 s at worst: tests/client/unit/liveness.test.mjs proves that on a
+# fake clock, at every moment of a ping cycle. Here, on a real and possibly loaded machine, the bound only
+# shows that the page's detector is wired in, far ahead of ably-js's own ~25 s.
+LABEL_CHANGE_MS = 5_000
 PAGE_SIZE = 50
 HISTORY_LENGTH = 200
 
