@@ -16,14 +16,12 @@ from contextlib import ExitStack
 from flask import Blueprint
 
 from bench.fanout import CONNECT_BATCH, DELIVERY_TIMEOUT_S, WARMUP_MESSAGES, report, subscribers
-from bench.functions import GENEROUS, session_headers, settings_for
+from bench.functions import session_headers, settings_for
 from bench.report import Table, ratio
 from bench.stats import median, p99, scaled
-from chat.rate_limits import RateLimits
-from chat.store import Store
 from chat.web import create_app
 from devtools.emulator import MUTABLE_RULES, PERSISTED_RULES, running_emulator
-from devtools.functions import load_function
+from devtools.functions import generous_limits, load_function
 
 SUBSCRIBER_COUNTS = (10, 100)
 NEW, EDIT, REACT = "new message", "edit", "reaction"
@@ -36,8 +34,7 @@ class Requests:
         routes = Blueprint("changes", __name__)
         for name in ("sendMessage", "editMessage", "react"):
             routes.register_blueprint(load_function(f"api/{name}.py").routes)
-        limits = RateLimits(Store(settings.redis_url), scale=GENEROUS)
-        self.client = create_app(routes, settings=settings, limits=limits).test_client()
+        self.client = create_app(routes, settings=settings, limits=generous_limits(settings.redis_url)).test_client()
         self.headers = session_headers(settings, username)
         self.target = None  # the serial edits and reactions change: one message of the bench's own
 
