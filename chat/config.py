@@ -3,6 +3,7 @@
 import os
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
@@ -17,8 +18,7 @@ class ConfigError(Exception):
     """The deployment is misconfigured. The message names the variable, never its value."""
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     """A local Ably-compatible service reached over plain HTTP and WebSocket."""
 
     host: str

@@ -20,8 +20,7 @@ import enum
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, TypeVar
 
 from chat.config import Settings
 from chat.store import KEY_PREFIX, Store
@@ -49,8 +48,7 @@ class Verdict(enum.Enum):
     UNKNOWN = "unknown"  # this instance cannot tell (see the module docstring)
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(NamedTuple):
     claim: str
     since: float  # seconds since the epoch: claimed, or last renewed while present
     lease_until: float

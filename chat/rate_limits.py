@@ -7,7 +7,7 @@ decides which, and falls back to memory while Redis does not answer.
 
 import math
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from limits import RateLimitItemPerSecond
 from limits.errors import StorageError
@@ -20,8 +20,7 @@ from chat.store import KEY_PREFIX, Store
 NETWORK_SCALE = 4
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     name: str
     amount: int  # requests allowed in any window of `per_seconds`
     per_seconds: int

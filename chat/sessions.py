@@ -16,7 +16,7 @@ import hmac
 import secrets
 import time
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
@@ -60,8 +60,7 @@ class NotYours(Exception):
         self.field = field
 
 
-@dataclass(frozen=True)
-class Session:
+class Session(NamedTuple):
     name: str
     room: str
     claim: str  # the claim's id, the same across renewals

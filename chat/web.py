@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Request, Response, current_app, jsonify, request
@@ -30,8 +30,9 @@ MAX_BODY_BYTES = 16 * 1024
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Services:
+# Named tuples rather than dataclasses here and in the other modules every function loads: a frozen
+# dataclass costs about 1 ms to define, a tenth of that for a named tuple, on every cold start.
+class Services(NamedTuple):
     """A function's view of the world outside it, made once per app."""
 
     settings: Settings
