@@ -45,7 +45,7 @@ def brotli_size(data: bytes, quality: int = 11) -> int:
 
 def record(page) -> tuple[list, list]:
     requests, sockets = [], []
-    page.on("request", requests.append)
+    page.on("request", lambda request: requests.append(request))  # noqa: PLW0108 (Playwright needs a function)
     page.on("websocket", lambda socket: sockets.append(socket.url))
     return requests, sockets
 
