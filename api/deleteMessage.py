@@ -16,7 +16,7 @@ def delete():
     enforce_address(SEND_PER_IP, request)
     serial = clean_serial(json_object_body(request).get("serial"))
     session = session_of(request)
-    enforce(SEND_PER_USER, f"{session.room}:{session.key}")
+    enforce(SEND_PER_USER, session.person)
     return jsonify(delete_message(chat.ably, session, serial))
 
 

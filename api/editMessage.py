@@ -18,7 +18,7 @@ def edit():
     body = json_object_body(request)
     serial, text = clean_serial(body.get("serial")), clean_message_text(body.get("message"))
     session = session_of(request)
-    enforce(SEND_PER_USER, f"{session.room}:{session.key}")  # an edit counts as a message sent
+    enforce(SEND_PER_USER, session.person)  # an edit counts as a message sent
     return jsonify(edit_message(chat.ably, session, serial, text))
 
 

@@ -21,7 +21,7 @@ def react_to_message():
     if not isinstance(remove, bool):
         raise BadRequest("remove must be true or false")
     session = session_of(request)
-    enforce(REACT_PER_USER, f"{session.room}:{session.key}")
+    enforce(REACT_PER_USER, session.person)
     react(chat.ably, session, serial, reaction, remove)
     return jsonify(serial=serial, reaction=reaction, removed=remove)
 

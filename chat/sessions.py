@@ -67,6 +67,12 @@ class Session(NamedTuple):
     issued_at: int  # seconds since the epoch
     key: str  # the name's look-alike key: which record of chat/holders.py is its claim's
 
+    @property
+    def person(self) -> str:
+        """Whom per-person limits count: the name (by its key) in its room, not the claim, so leaving
+        and claiming the name again earns no new allowance."""
+        return f"{self.room}:{self.key}"
+
 
 def new_claim_id() -> str:
     return secrets.token_urlsafe(12)
